@@ -1,0 +1,115 @@
+//! `cargo fork`: keeps soroban-extref's fork of the Soroban host crates as pinned crates.io
+//! packages plus our own patch series and overlay files, and materializes them into
+//! `materialized/<crate>/` for cargo's `[patch.crates-io]`.
+//!
+//! Layout per pinned crate (see `fork.lock`):
+//! - `crates/<crate>/patches/NNNN-name.patch`: the series, DEP-3 header + unified diff,
+//!   applied with `patch -p1` in file-name order, strictly (no fuzz, no offsets);
+//! - `crates/<crate>/<path>`: overlay files (new files only), symlinked into the tree.
+
+mod check;
+mod extract;
+mod materialize;
+mod pins;
+mod repo;
+mod run;
+mod save;
+mod series;
+mod state;
+mod sync;
+mod tree;
+mod util;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo fork", version, about)]
+struct Cli {
+    /// Repository root (default: the nearest ancestor of the current directory with fork.lock).
+    #[arg(long, global = true, value_name = "DIR")]
+    repo: Option<PathBuf>,
+    /// Materialized root (default: <repo>/materialized).
+    #[arg(long, global = true, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Build materialized/<crate>/ from the pinned package, its patches and its overlay.
+    ///
+    /// Incremental: only files whose content changes are rewritten. Refuses to overwrite
+    /// edits not recorded with `save` unless --force.
+    Materialize {
+        /// Discard unsaved edits in materialized/.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Record the edits in materialized/<crate>/ into the last patch (like `quilt refresh`).
+    Save {
+        /// The crate, e.g. soroban-env-host.
+        #[arg(value_name = "CRATE")]
+        krate: String,
+        /// Patch to write: the last of the series (default) or a new one appended to it.
+        #[arg(long, value_name = "NNNN-name.patch")]
+        patch: Option<String>,
+    },
+    /// Verify pins, strict application of each series, DEP-3 headers, the overlay, and that
+    /// no tracked file is a copy of upstream code.
+    Check,
+    /// Show each crate's series, overlay and materialized state.
+    Status,
+    /// materialize + check + `cargo test --workspace` + upstream soroban-env-host tests.
+    Test {
+        /// Skip upstream's soroban-env-host integration tests (the slow part).
+        #[arg(long)]
+        skip_upstream: bool,
+        /// Arguments for the test binaries (after `--`).
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// materialize, then `cargo run --release -p fleet -- ARGS`.
+    Fleet {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+/// Prints errors as a message plus its causes, without the backtrace anyhow would add when
+/// `RUST_BACKTRACE` is set: these are user-facing errors, not crashes.
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let mut repo = repo::Repo::discover(cli.repo, cli.dir)?;
+    match cli.command {
+        Cmd::Materialize { force } => materialize::materialize(&mut repo, force),
+        Cmd::Save { krate, patch } => save::save(&repo, &krate, patch.as_deref()),
+        Cmd::Check => check::check(&repo),
+        Cmd::Status => materialize::status(&repo),
+        Cmd::Test {
+            skip_upstream,
+            args,
+        } => run::test(&mut repo, &args, skip_upstream),
+        Cmd::Fleet { args } => run::fleet(&mut repo, &args),
+    }
+}

@@ -1,0 +1,115 @@
+//! `test` and `fleet`: wrappers so day-to-day work needs only two commands.
+
+use std::fs;
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::pins::cargo_bin;
+use crate::repo::Repo;
+
+fn run(mut cmd: Command, what: &str) -> Result<()> {
+    eprintln!("running {what}");
+    let status = cmd.status().with_context(|| format!("starting {what}"))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
+/// `materialize`, `check`, the workspace's tests, then upstream's own soroban-env-host
+/// integration tests built against the fork. `harness_args` go to the test binaries.
+pub fn test(repo: &mut Repo, harness_args: &[String], skip_upstream: bool) -> Result<()> {
+    crate::materialize::materialize(repo, false)?;
+    crate::check::check(repo)?;
+
+    let mut cmd = Command::new(cargo_bin());
+    cmd.current_dir(&repo.root).args(["test", "--workspace"]);
+    if repo.root.join("Cargo.lock").is_file() {
+        cmd.arg("--locked");
+    }
+    if !harness_args.is_empty() {
+        cmd.arg("--").args(harness_args);
+    }
+    run(cmd, "cargo test --workspace")?;
+
+    if skip_upstream {
+        return Ok(());
+    }
+    run(
+        upstream_host_tests(repo, harness_args)?,
+        "upstream soroban-env-host tests",
+    )
+}
+
+/// The host whose upstream integration tests `test` runs.
+const HOST: &str = "soroban-env-host";
+
+/// Builds the command for upstream's own `tests/*.rs` of the materialized host, compiled
+/// against the other materialized crates.
+///
+/// The obvious `cargo test -p soroban-env-host --features testutils --tests` from the repo
+/// root does not work: the host is a `[patch]` path dependency, not a workspace member, and
+/// cargo refuses ("cannot specify features for packages outside of workspace"; without
+/// `--features`: "cannot be tested because it requires dev-dependencies and is not a member
+/// of the workspace"). `--manifest-path materialized/soroban-env-host/Cargo.toml` is no
+/// better: the crate becomes its own workspace without the root's `[patch]` (its siblings
+/// would come pristine from crates.io) and cargo would rewrite its `Cargo.lock` inside
+/// `materialized/`, which the next `materialize` would report as an unsaved edit.
+///
+/// So this writes a wrapper workspace into `<repo>/target/fork-upstream-tests/` (ignored by
+/// git) whose only member is a symlink to `materialized/soroban-env-host`, patches the other
+/// pinned crates to their materialized trees, and seeds its `Cargo.lock` from the root's so
+/// shared dependencies resolve to the same versions. Equivalent to running, there:
+/// `cargo test --features testutils --test '*' --target-dir <repo>/target`.
+/// `--test '*'` selects only `tests/*.rs`: the lib's unit tests need upstream's unpublished
+/// test-wasm crates and cannot build from the published package.
+fn upstream_host_tests(repo: &Repo, harness_args: &[String]) -> Result<Command> {
+    let wrapper = repo.root.join("target").join("fork-upstream-tests");
+    fs::create_dir_all(&wrapper).with_context(|| format!("creating {}", wrapper.display()))?;
+    let link = wrapper.join(HOST);
+    if fs::symlink_metadata(&link).is_ok() {
+        fs::remove_file(&link).with_context(|| format!("removing {}", link.display()))?;
+    }
+    std::os::unix::fs::symlink(repo.mat_crate(HOST), &link)
+        .with_context(|| format!("linking {}", link.display()))?;
+
+    let mut manifest = format!(
+        "# Written by `cargo fork test`: runs upstream's {HOST} tests against the fork.\n\
+         [workspace]\nresolver = \"2\"\nmembers = [\"{HOST}\"]\n\n[patch.crates-io]\n"
+    );
+    for pin in repo.lock()?.crates.iter().filter(|p| p.name != HOST) {
+        manifest.push_str(&format!(
+            "{} = {{ path = {:?} }}\n",
+            pin.name,
+            repo.mat_crate(&pin.name).display().to_string()
+        ));
+    }
+    fs::write(wrapper.join("Cargo.toml"), manifest)?;
+    let root_lock = repo.root.join("Cargo.lock");
+    if root_lock.is_file() {
+        fs::copy(&root_lock, wrapper.join("Cargo.lock"))
+            .with_context(|| format!("copying {}", root_lock.display()))?;
+    }
+
+    let mut cmd = Command::new(cargo_bin());
+    cmd.current_dir(&wrapper)
+        .args(["test", "--features", "testutils", "--test", "*"]);
+    if std::env::var_os("CARGO_TARGET_DIR").is_none() {
+        cmd.arg("--target-dir").arg(repo.root.join("target"));
+    }
+    if !harness_args.is_empty() {
+        cmd.arg("--").args(harness_args);
+    }
+    Ok(cmd)
+}
+
+/// `materialize`, then the (future) `fleet` crate of the workspace with `args`.
+pub fn fleet(repo: &mut Repo, args: &[String]) -> Result<()> {
+    crate::materialize::materialize(repo, false)?;
+    let mut cmd = Command::new(cargo_bin());
+    cmd.current_dir(&repo.root)
+        .args(["run", "--release", "-p", "fleet", "--"])
+        .args(args);
+    run(cmd, "cargo run -p fleet")
+}
