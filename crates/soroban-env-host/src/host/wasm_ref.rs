@@ -1,0 +1,359 @@
+//! soroban-extref: named Wasm references and the `ExternalRef` executable.
+//!
+//! A manager contract owns Wasm references: persistent `ContractData` entries
+//! under the manager's address, keyed by `ScVal::LedgerKeyWasmRef(key)`, each
+//! holding the 32-byte hash of uploaded Wasm as `ScVal::Bytes`. A contract
+//! whose executable is `ExternalRef { manager, key }` runs the code that entry
+//! points at. The reference is resolved at every new call frame, so one write
+//! to it upgrades every follower from its next call on.
+//!
+//! `LedgerKeyWasmRef` has no `Val` representation, so contracts cannot name
+//! these entries through the generic storage functions: only the functions
+//! here read or write them.
+
+use std::{borrow::Cow, rc::Rc};
+
+use crate::{
+    budget::AsBudget,
+    host::metered_clone::{charge_heap_alloc, MeteredAlloc, MeteredClone},
+    host::declared_size::DeclaredSizeForMetering,
+    xdr::{
+        ContractCostType, ContractDataDurability, ContractDataEntry, ContractExecutable,
+        ContractExecutableExternalRef, ContractIdPreimage, ContractIdPreimageFromAddress,
+        CreateContractArgsV2, ExtensionPoint, Hash, LedgerEntry, LedgerEntryData, LedgerKey,
+        LedgerKeyContractData, ScAddress, ScBytes, ScErrorCode, ScErrorType, ScSymbol, ScVal,
+        VecM,
+    },
+    AddressObject, BytesObject, EnvBase, Host, HostError, Symbol, TryFromVal, Val, VecObject,
+};
+
+/// The first ledger protocol with Wasm references: the fork's protocol 28 is
+/// upstream 27 plus ExternalRef. Below it the fork behaves exactly as upstream.
+pub(crate) const EXTERNAL_REF_MIN_PROTOCOL: u32 = 28;
+
+const WASM_REF_UPDATED_TOPIC: &str = "wasm_ref_updated";
+
+/// The declared size of `ContractExecutable` before the fork. The in-memory
+/// size is now 40 bytes (the `ExternalRef` arm is a `Box`, which raises the
+/// enum's alignment), but upstream charges 33 bytes per shallow copy and the
+/// fork keeps that charge so protocol 27 costs exactly what it did.
+const CONTRACT_EXECUTABLE_CHARGED_SIZE: u64 = 33;
+
+impl DeclaredSizeForMetering for ContractExecutableExternalRef {
+    // `ScAddress` (48) + `ScSymbol` (24), as asserted by our tests.
+    const DECLARED_SIZE: u64 = 72;
+}
+
+impl MeteredClone for ContractExecutableExternalRef {
+    const IS_SHALLOW: bool = false;
+
+    fn charge_for_substructure(&self, budget: impl AsBudget) -> Result<(), HostError> {
+        self.key.charge_for_substructure(budget)
+    }
+}
+
+impl MeteredClone for ContractExecutable {
+    const IS_SHALLOW: bool = false;
+
+    fn charge_for_substructure(&self, budget: impl AsBudget) -> Result<(), HostError> {
+        match self {
+            // Upstream's arms own no heap data: nothing more to charge.
+            ContractExecutable::Wasm(_) | ContractExecutable::StellarAsset => Ok(()),
+            ContractExecutable::ExternalRef(ext_ref) => ext_ref.charge_for_substructure(budget),
+        }
+    }
+
+    // Overridden only to charge the pre-fork shallow size (see
+    // `CONTRACT_EXECUTABLE_CHARGED_SIZE`); the generic path would charge the
+    // declared size and assert it covers the in-memory size.
+    fn metered_clone(&self, budget: impl AsBudget) -> Result<Self, HostError> {
+        budget
+            .as_budget()
+            .charge(ContractCostType::MemCpy, Some(CONTRACT_EXECUTABLE_CHARGED_SIZE))?;
+        self.charge_for_substructure(budget)?;
+        Ok(self.clone())
+    }
+}
+
+impl Host {
+    /// Wasm references and ExternalRef executables exist from protocol 28 on.
+    pub(crate) fn check_external_ref_supported(&self) -> Result<(), HostError> {
+        let proto = self.get_ledger_protocol_version()?;
+        if proto < EXTERNAL_REF_MIN_PROTOCOL {
+            return Err(self.err(
+                ScErrorType::Value,
+                ScErrorCode::InvalidInput,
+                "external ref executables need protocol 28",
+                &[proto.into()],
+            ));
+        }
+        Ok(())
+    }
+
+    /// The ledger key of the Wasm reference `key` owned by `manager`.
+    // Notes on metering: clones and the Rc allocation are charged.
+    pub(crate) fn wasm_ref_ledger_key(
+        &self,
+        manager: &ScAddress,
+        key: &ScSymbol,
+    ) -> Result<Rc<LedgerKey>, HostError> {
+        Rc::metered_new(
+            LedgerKey::ContractData(LedgerKeyContractData {
+                contract: manager.metered_clone(self)?,
+                key: ScVal::LedgerKeyWasmRef(key.metered_clone(self)?),
+                durability: ContractDataDurability::Persistent,
+            }),
+            self,
+        )
+    }
+
+    /// The hash a Wasm reference entry holds. Only this module writes these
+    /// entries, so any other shape is an internal error.
+    // Notes on metering: the 32-byte copy is charged.
+    fn wasm_ref_hash_from_entry(&self, entry: &LedgerEntry) -> Result<Hash, HostError> {
+        if let LedgerEntryData::ContractData(data) = &entry.data {
+            if let ScVal::Bytes(bytes) = &data.val {
+                if let Ok(hash) = <[u8; 32]>::try_from(bytes.as_slice()) {
+                    self.charge_budget(ContractCostType::MemCpy, Some(32))?;
+                    return Ok(Hash(hash));
+                }
+            }
+        }
+        Err(self.err(
+            ScErrorType::Storage,
+            ScErrorCode::InternalError,
+            "wasm ref entry does not hold a 32-byte hash",
+            &[],
+        ))
+    }
+
+    /// Resolves an ExternalRef executable to the hash of the Wasm it runs now.
+    /// The reference entry is read through storage like any other entry, so
+    /// footprint, TTL (archived entries) and recording mode apply to it.
+    // Notes on metering: key construction and the storage access are charged.
+    pub(crate) fn resolve_external_ref(
+        &self,
+        ext_ref: &ContractExecutableExternalRef,
+    ) -> Result<Hash, HostError> {
+        self.check_external_ref_supported()?;
+        let key = self.wasm_ref_ledger_key(&ext_ref.manager, &ext_ref.key)?;
+        let entry = self.try_borrow_storage_mut()?.get(&key, self, None)?;
+        self.wasm_ref_hash_from_entry(&entry)
+    }
+
+    /// The hash of the Wasm a Wasm or ExternalRef executable runs. A Wasm
+    /// executable's hash is borrowed, so upstream's paths cost what they did.
+    pub(crate) fn executable_wasm_hash<'a>(
+        &self,
+        executable: &'a ContractExecutable,
+    ) -> Result<Cow<'a, Hash>, HostError> {
+        match executable {
+            ContractExecutable::Wasm(wasm_hash) => Ok(Cow::Borrowed(wasm_hash)),
+            ContractExecutable::ExternalRef(ext_ref) => {
+                Ok(Cow::Owned(self.resolve_external_ref(ext_ref)?))
+            }
+            ContractExecutable::StellarAsset => Err(self.err(
+                ScErrorType::Context,
+                ScErrorCode::InternalError,
+                "stellar asset contract has no wasm",
+                &[],
+            )),
+        }
+    }
+
+    /// The entries whose TTL keeps an ExternalRef contract runnable besides its
+    /// instance: the manager's reference entry and the code it points at.
+    // Notes on metering: covered by the components.
+    pub(crate) fn external_ref_ttl_keys(
+        &self,
+        ext_ref: &ContractExecutableExternalRef,
+    ) -> Result<[Rc<LedgerKey>; 2], HostError> {
+        let wasm_hash = self.resolve_external_ref(ext_ref)?;
+        Ok([
+            self.wasm_ref_ledger_key(&ext_ref.manager, &ext_ref.key)?,
+            self.contract_code_ledger_key(&wasm_hash)?,
+        ])
+    }
+
+    /// Checks an ExternalRef executable before a contract is created with it:
+    /// the protocol supports it, the manager is a contract and the reference
+    /// exists. Creating a contract that could never run is refused, as upstream
+    /// refuses a Wasm executable whose code was never uploaded.
+    // Notes on metering: covered by the components.
+    pub(crate) fn check_external_ref_target(
+        &self,
+        ext_ref: &ContractExecutableExternalRef,
+    ) -> Result<(), HostError> {
+        self.check_external_ref_supported()?;
+        if !matches!(ext_ref.manager, ScAddress::Contract(_)) {
+            return Err(self.err(
+                ScErrorType::Value,
+                ScErrorCode::InvalidInput,
+                "wasm ref manager must be a contract",
+                &[],
+            ));
+        }
+        let key = self.wasm_ref_ledger_key(&ext_ref.manager, &ext_ref.key)?;
+        if !self.try_borrow_storage_mut()?.has(&key, self, None)? {
+            let key_val = self.symbol_from_scsymbol(&ext_ref.key)?;
+            return Err(self.err(
+                ScErrorType::Storage,
+                ScErrorCode::MissingValue,
+                "wasm ref does not exist",
+                &[key_val.into()],
+            ));
+        }
+        Ok(())
+    }
+
+    /// The contract-visible `Symbol` of a reference key.
+    // Notes on metering: the clone and the conversion are charged.
+    pub(crate) fn symbol_from_scsymbol(&self, key: &ScSymbol) -> Result<Symbol, HostError> {
+        let val = self.to_valid_host_val(&ScVal::Symbol(key.metered_clone(self)?))?;
+        Ok(Symbol::try_from(val)?)
+    }
+
+    /// Recording-mode auth emulation reads a custom account's code so that it
+    /// lands in the footprint; for an ExternalRef account that is the reference
+    /// entry and the code it points at. A missing entry is not an error here,
+    /// as for upstream's Wasm accounts.
+    // Notes on metering: covered by the components.
+    pub(crate) fn record_external_ref_footprint(
+        &self,
+        ext_ref: &ContractExecutableExternalRef,
+    ) -> Result<(), HostError> {
+        let key = self.wasm_ref_ledger_key(&ext_ref.manager, &ext_ref.key)?;
+        let entry = self.try_borrow_storage_mut()?.try_get(&key, self, None)?;
+        if let Some(entry) = entry {
+            let wasm_hash = self.wasm_ref_hash_from_entry(&entry)?;
+            let code_key = self.contract_code_ledger_key(&wasm_hash)?;
+            let _ = self.try_borrow_storage_mut()?.try_get(&code_key, self, None)?;
+        }
+        Ok(())
+    }
+
+    /// A Wasm hash argument: exactly 32 bytes.
+    fn wasm_hash_from_bytesobj_input(&self, wasm_hash: BytesObject) -> Result<Hash, HostError> {
+        let len = self.visit_obj(wasm_hash, |bytes: &ScBytes| Ok(bytes.len()))?;
+        if len != 32 {
+            return Err(self.err(
+                ScErrorType::Value,
+                ScErrorCode::InvalidInput,
+                "wasm hash must be 32 bytes",
+                &[wasm_hash.into()],
+            ));
+        }
+        self.hash_from_bytesobj_input("wasm_hash", wasm_hash)
+    }
+
+    /// `set_contract_wasm_ref`: points the current contract's reference `key`
+    /// at uploaded Wasm, creating the reference if needed. Every check happens
+    /// before the single storage write, so a failure changes nothing.
+    // Notes on metering: covered by the components.
+    pub(crate) fn set_current_contract_wasm_ref(
+        &self,
+        key: Symbol,
+        wasm_hash_obj: BytesObject,
+    ) -> Result<(), HostError> {
+        let wasm_hash = self.wasm_hash_from_bytesobj_input(wasm_hash_obj)?;
+        if !self.wasm_exists(&wasm_hash)? {
+            return Err(self.err(
+                ScErrorType::Storage,
+                ScErrorCode::MissingValue,
+                "Wasm does not exist",
+                &[wasm_hash_obj.into()],
+            ));
+        }
+        let manager = ScAddress::Contract(self.get_current_contract_id_internal()?);
+        let key_sym = self.scsymbol_from_symbol(key)?;
+        let ledger_key = self.wasm_ref_ledger_key(&manager, &key_sym)?;
+        let data = ContractDataEntry {
+            contract: manager,
+            key: ScVal::LedgerKeyWasmRef(key_sym),
+            val: ScVal::Bytes(self.scbytes_from_hash(&wasm_hash)?),
+            durability: ContractDataDurability::Persistent,
+            ext: ExtensionPoint::V0,
+        };
+        let old_hash = if self
+            .try_borrow_storage_mut()?
+            .has(&ledger_key, self, None)?
+        {
+            // Keep the entry's TTL: updating a reference does not extend it.
+            let (current, live_until) = self
+                .try_borrow_storage_mut()?
+                .get_with_live_until_ledger(&ledger_key, self, None)?;
+            let old_hash = self.wasm_ref_hash_from_entry(&current)?;
+            let updated =
+                self.modify_ledger_entry_data(&current, LedgerEntryData::ContractData(data))?;
+            self.try_borrow_storage_mut()?
+                .put(&ledger_key, &updated, live_until, self, None)?;
+            Some(old_hash)
+        } else {
+            let live_until = self.get_min_live_until_ledger(ContractDataDurability::Persistent)?;
+            self.try_borrow_storage_mut()?.put(
+                &ledger_key,
+                &Host::new_contract_data(self, data)?,
+                Some(live_until),
+                self,
+                None,
+            )?;
+            None
+        };
+        self.emit_wasm_ref_updated_event(key, old_hash.as_ref(), wasm_hash_obj)
+    }
+
+    /// System event from the manager: topics `["wasm_ref_updated", key]`,
+    /// data `[old_hash or Void, new_hash]`.
+    fn emit_wasm_ref_updated_event(
+        &self,
+        key: Symbol,
+        old_hash: Option<&Hash>,
+        new_hash: BytesObject,
+    ) -> Result<(), HostError> {
+        let old = match old_hash {
+            Some(hash) => self.add_host_object(self.scbytes_from_hash(hash)?)?.into(),
+            None => Val::VOID.into(),
+        };
+        self.system_event(
+            self.vec_new_from_slice(&[
+                Symbol::try_from_val(self, &WASM_REF_UPDATED_TOPIC)?.into(),
+                key.into(),
+            ])?,
+            self.vec_new_from_slice(&[old, new_hash.into()])?.into(),
+        )
+    }
+
+    /// `create_contract_with_external_ref[_and_constructor]`: deploys a
+    /// follower of `manager`'s reference `key`, with the address derivation,
+    /// deployer authorization and constructor rules of `create_contract`.
+    // Notes on metering: covered by the components; the Box is charged.
+    pub(crate) fn create_contract_with_external_ref_impl(
+        &self,
+        deployer: AddressObject,
+        manager: AddressObject,
+        key: Symbol,
+        salt: BytesObject,
+        constructor_args: Option<VecObject>,
+    ) -> Result<AddressObject, HostError> {
+        let contract_id_preimage = ContractIdPreimage::Address(ContractIdPreimageFromAddress {
+            address: self.scaddress_from_address(deployer)?,
+            salt: self.u256_from_bytesobj_input("contract_id_salt", salt)?,
+        });
+        let ext_ref = ContractExecutableExternalRef {
+            manager: self.scaddress_from_address(manager)?,
+            key: self.scsymbol_from_symbol(key)?,
+        };
+        charge_heap_alloc::<ContractExecutableExternalRef>(1, self)?;
+        let executable = ContractExecutable::ExternalRef(Box::new(ext_ref));
+        let (constructor_args, constructor_args_vec) = match constructor_args {
+            Some(v) => (self.vecobject_to_scval_vec(v)?, self.call_args_from_obj(v)?),
+            None => (VecM::default(), vec![]),
+        };
+        let args = CreateContractArgsV2 {
+            contract_id_preimage,
+            executable,
+            constructor_args,
+        };
+        self.create_contract_internal(Some(deployer), args, constructor_args_vec)
+    }
+}
