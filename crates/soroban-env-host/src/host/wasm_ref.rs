@@ -323,6 +323,83 @@ impl Host {
         )
     }
 
+    /// The hash `manager`'s reference `key` points at, or `None` if there is
+    /// no such reference. Only contracts own references: for any other address
+    /// the answer is `None` without a storage access.
+    // Notes on metering: covered by the components.
+    pub(crate) fn try_get_wasm_ref(
+        &self,
+        manager: AddressObject,
+        key: Symbol,
+    ) -> Result<Option<Hash>, HostError> {
+        let manager = self.scaddress_from_address(manager)?;
+        if !matches!(manager, ScAddress::Contract(_)) {
+            return Ok(None);
+        }
+        let ledger_key = self.wasm_ref_ledger_key(&manager, &self.scsymbol_from_symbol(key)?)?;
+        match self.try_borrow_storage_mut()?.try_get(&ledger_key, self, None)? {
+            Some(entry) => Ok(Some(self.wasm_ref_hash_from_entry(&entry)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// `get_contract_wasm_ref`.
+    // Notes on metering: covered by the components.
+    pub(crate) fn get_wasm_ref(
+        &self,
+        manager: AddressObject,
+        key: Symbol,
+    ) -> Result<BytesObject, HostError> {
+        match self.try_get_wasm_ref(manager, key)? {
+            Some(hash) => self.add_host_object(self.scbytes_from_hash(&hash)?),
+            None => Err(self.err(
+                ScErrorType::Storage,
+                ScErrorCode::MissingValue,
+                "wasm ref does not exist",
+                &[manager.into(), key.into()],
+            )),
+        }
+    }
+
+    /// `extend_contract_wasm_ref_ttl`: the manager (current contract) keeps
+    /// its reference entry alive, with the rules of `extend_contract_data_ttl`.
+    // Notes on metering: covered by the components.
+    pub(crate) fn extend_current_contract_wasm_ref_ttl(
+        &self,
+        key: Symbol,
+        threshold: u32,
+        extend_to: u32,
+    ) -> Result<(), HostError> {
+        let manager = ScAddress::Contract(self.get_current_contract_id_internal()?);
+        let ledger_key = self.wasm_ref_ledger_key(&manager, &self.scsymbol_from_symbol(key)?)?;
+        self.try_borrow_storage_mut()?
+            .extend_ttl(self, ledger_key, threshold, extend_to, Some(key.into()))
+    }
+
+    /// `update_current_contract_external_ref`: the current contract becomes a
+    /// follower of `manager`'s reference `key`. Like upstream's
+    /// `update_current_contract_wasm`, the write is rolled back if the
+    /// invocation fails.
+    // Notes on metering: covered by the components; the Box is charged.
+    pub(crate) fn update_current_contract_to_external_ref(
+        &self,
+        manager: AddressObject,
+        key: Symbol,
+    ) -> Result<(), HostError> {
+        let ext_ref = ContractExecutableExternalRef {
+            manager: self.scaddress_from_address(manager)?,
+            key: self.scsymbol_from_symbol(key)?,
+        };
+        self.check_external_ref_target(&ext_ref)?;
+        charge_heap_alloc::<ContractExecutableExternalRef>(1, self)?;
+        let new_executable = ContractExecutable::ExternalRef(Box::new(ext_ref));
+        let contract_id = self.get_current_contract_id_internal()?;
+        let instance_key = self.contract_instance_ledger_key(&contract_id)?;
+        let old_instance = self.retrieve_contract_instance_from_storage(&instance_key)?;
+        self.emit_update_contract_event(&old_instance.executable, &new_executable)?;
+        self.store_contract_instance(Some(new_executable), None, contract_id, &instance_key)
+    }
+
     /// `create_contract_with_external_ref[_and_constructor]`: deploys a
     /// follower of `manager`'s reference `key`, with the address derivation,
     /// deployer authorization and constructor rules of `create_contract`.
