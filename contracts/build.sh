@@ -13,8 +13,8 @@
 #
 # contracts/plain   stock soroban-sdk contracts (no [patch]; env interface protocol 27)
 # contracts/extref  contracts calling the fork's host functions; [patch.crates-io] points
-#                   at ../../materialized (env interface protocol 28), so run
-#                   `cargo fork materialize` first if the fork's patches changed.
+#                   at ../../materialized (env interface protocol 28); the script
+#                   runs `cargo fork materialize` first.
 #
 # Determinism: --locked, CARGO_INCREMENTAL=0, SOURCE_DATE_EPOCH, and --remap-path-prefix
 # for $CARGO_HOME, the repo and the target dir, so the output does not depend on where
@@ -51,6 +51,10 @@ if ! have_toolchain; then
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y "${DEBIAN_PKGS[@]}"
   have_toolchain || { echo "error: toolchain still missing after apt-get install" >&2; exit 1; }
 fi
+
+# contracts/extref builds against the fork's materialized crates: bring them up to date
+# (a no-op when they are) with the project's own toolchain before switching PATH.
+(cd "$ROOT" && cargo fork materialize)
 
 export PATH="/usr/bin:$PATH" RUSTC_BOOTSTRAP=1
 export CARGO_INCREMENTAL=0 SOURCE_DATE_EPOCH=0 LC_ALL=C TZ=UTC
