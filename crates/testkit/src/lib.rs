@@ -111,6 +111,27 @@ pub fn ledger_state(host: &Host) -> Result<Vec<EntryState>, HostError> {
         .collect())
 }
 
+/// Asserts two ledger states are equal, naming only the keys that differ
+/// (full entries hold whole Wasm blobs and would drown the message).
+pub fn assert_same_ledger(before: &[EntryState], after: &[EntryState]) {
+    let changed: Vec<String> = after
+        .iter()
+        .filter(|e| !before.contains(e))
+        .map(|e| format!("written: {:?}", e.0))
+        .chain(
+            before
+                .iter()
+                .filter(|e| !after.contains(e))
+                .map(|e| format!("changed or deleted: {:?}", e.0)),
+        )
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "ledger changed:\n{}",
+        changed.join("\n")
+    );
+}
+
 /// A manager, a factory and the follower Wasm versions, set up on one host.
 pub struct Fleet {
     pub host: Host,
