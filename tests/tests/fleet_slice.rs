@@ -7,7 +7,7 @@ use extref_testkit::{
     FORK_PROTOCOL,
 };
 use soroban_env_host::{
-    xdr::{ScErrorCode, ScErrorType},
+    xdr::{LedgerKey, ScErrorCode, ScErrorType, ScVal},
     Env, HostError, Val,
 };
 
@@ -100,5 +100,34 @@ fn refs_are_per_manager_and_per_key() -> Result<(), HostError> {
     // Re-uploading existing code is a no-op that returns the same hash.
     let again = upload(host, extref_testkit::fixtures::FOLLOWER_V2)?;
     assert_eq!(host.obj_cmp(again.into(), fleet.v2.into())?, 0);
+    Ok(())
+}
+
+#[test]
+fn a_hundred_followers_upgraded_by_one_call() -> Result<(), HostError> {
+    let mut fleet = Fleet::setup(recording_host(FORK_PROTOCOL)?, "token")?;
+    fleet.deploy("token", 100)?;
+    let host = &fleet.host;
+    for &f in &fleet.followers {
+        assert_eq!(call_u32(host, f, "version", &[])?, 1);
+    }
+    // The upgrade writes one ledger entry, whatever the fleet's size (plus
+    // the admin's auth nonce, which recording auth stores for the account).
+    let before = ledger_state(host)?;
+    fleet.set_ref("token", fleet.v2)?;
+    let after = ledger_state(host)?;
+    let written: Vec<&LedgerKey> = after
+        .iter()
+        .filter(|e| !before.contains(e))
+        .map(|e| &e.0)
+        .filter(|k| !matches!(k, LedgerKey::ContractData(d) if matches!(d.key, ScVal::LedgerKeyNonce(_))))
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert!(
+        matches!(written[0], LedgerKey::ContractData(d) if matches!(d.key, ScVal::LedgerKeyWasmRef(_)))
+    );
+    for &f in &fleet.followers {
+        assert_eq!(call_u32(host, f, "version", &[])?, 2);
+    }
     Ok(())
 }
