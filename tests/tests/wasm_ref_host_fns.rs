@@ -66,9 +66,9 @@ fn get_and_has_report_the_current_ref() -> Result<(), HostError> {
     let token = sym(host, "token")?;
     let got = host.get_contract_wasm_ref(fleet.manager, token)?;
     assert_eq!(hash_of(host, got)?, hash_of(host, fleet.v1)?);
-    assert!(bool::try_from(
+    assert!(bool::from(
         host.has_contract_wasm_ref(fleet.manager, token)?
-    )?);
+    ));
 
     fleet.set_ref("token", fleet.v2)?;
     let got = host.get_contract_wasm_ref(fleet.manager, token)?;
@@ -76,15 +76,15 @@ fn get_and_has_report_the_current_ref() -> Result<(), HostError> {
 
     // Unknown key, another contract, an account: no ref.
     let other = sym(host, "other")?;
-    assert!(!bool::try_from(
+    assert!(!bool::from(
         host.has_contract_wasm_ref(fleet.manager, other)?
-    )?);
-    assert!(!bool::try_from(
+    ));
+    assert!(!bool::from(
         host.has_contract_wasm_ref(fleet.factory, token)?
-    )?);
-    assert!(!bool::try_from(
+    ));
+    assert!(!bool::from(
         host.has_contract_wasm_ref(account(host, 9)?, token)?
-    )?);
+    ));
     let err = host
         .get_contract_wasm_ref(fleet.manager, other)
         .unwrap_err();
@@ -108,8 +108,7 @@ fn set_refuses_a_hash_of_the_wrong_size_and_changes_nothing() -> Result<(), Host
 }
 
 #[test]
-fn a_failed_frame_rolls_back_the_ref_update() -> Result<(), HostError>
-{
+fn a_failed_frame_rolls_back_the_ref_update() -> Result<(), HostError> {
     let fleet = Fleet::setup(recording_host(FORK_PROTOCOL)?, "token")?;
     let host = &fleet.host;
     let before = ledger_state(host)?;

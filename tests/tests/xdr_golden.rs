@@ -16,7 +16,7 @@ use stellar_xdr::{
 
 fn unhex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    assert!(s.len() % 2 == 0, "odd-length hex vector");
+    assert!(s.len().is_multiple_of(2), "odd-length hex vector");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("bad hex in vector"))
