@@ -15,14 +15,13 @@ use std::{borrow::Cow, rc::Rc};
 
 use crate::{
     budget::AsBudget,
-    host::metered_clone::{charge_heap_alloc, MeteredAlloc, MeteredClone},
     host::declared_size::DeclaredSizeForMetering,
+    host::metered_clone::{charge_heap_alloc, MeteredAlloc, MeteredClone},
     xdr::{
         ContractCostType, ContractDataDurability, ContractDataEntry, ContractExecutable,
         ContractExecutableExternalRef, ContractIdPreimage, ContractIdPreimageFromAddress,
         CreateContractArgsV2, ExtensionPoint, Hash, LedgerEntry, LedgerEntryData, LedgerKey,
-        LedgerKeyContractData, ScAddress, ScBytes, ScErrorCode, ScErrorType, ScSymbol, ScVal,
-        VecM,
+        LedgerKeyContractData, ScAddress, ScBytes, ScErrorCode, ScErrorType, ScSymbol, ScVal, VecM,
     },
     AddressObject, BytesObject, EnvBase, Host, HostError, Symbol, TryFromVal, Val, VecObject,
 };
@@ -67,9 +66,10 @@ impl MeteredClone for ContractExecutable {
     // `CONTRACT_EXECUTABLE_CHARGED_SIZE`); the generic path would charge the
     // declared size and assert it covers the in-memory size.
     fn metered_clone(&self, budget: impl AsBudget) -> Result<Self, HostError> {
-        budget
-            .as_budget()
-            .charge(ContractCostType::MemCpy, Some(CONTRACT_EXECUTABLE_CHARGED_SIZE))?;
+        budget.as_budget().charge(
+            ContractCostType::MemCpy,
+            Some(CONTRACT_EXECUTABLE_CHARGED_SIZE),
+        )?;
         self.charge_for_substructure(budget)?;
         Ok(self.clone())
     }
@@ -227,7 +227,9 @@ impl Host {
         if let Some(entry) = entry {
             let wasm_hash = self.wasm_ref_hash_from_entry(&entry)?;
             let code_key = self.contract_code_ledger_key(&wasm_hash)?;
-            let _ = self.try_borrow_storage_mut()?.try_get(&code_key, self, None)?;
+            let _ = self
+                .try_borrow_storage_mut()?
+                .try_get(&code_key, self, None)?;
         }
         Ok(())
     }
@@ -279,9 +281,11 @@ impl Host {
             .has(&ledger_key, self, None)?
         {
             // Keep the entry's TTL: updating a reference does not extend it.
-            let (current, live_until) = self
-                .try_borrow_storage_mut()?
-                .get_with_live_until_ledger(&ledger_key, self, None)?;
+            let (current, live_until) = self.try_borrow_storage_mut()?.get_with_live_until_ledger(
+                &ledger_key,
+                self,
+                None,
+            )?;
             let old_hash = self.wasm_ref_hash_from_entry(&current)?;
             let updated =
                 self.modify_ledger_entry_data(&current, LedgerEntryData::ContractData(data))?;
@@ -337,7 +341,10 @@ impl Host {
             return Ok(None);
         }
         let ledger_key = self.wasm_ref_ledger_key(&manager, &self.scsymbol_from_symbol(key)?)?;
-        match self.try_borrow_storage_mut()?.try_get(&ledger_key, self, None)? {
+        match self
+            .try_borrow_storage_mut()?
+            .try_get(&ledger_key, self, None)?
+        {
             Some(entry) => Ok(Some(self.wasm_ref_hash_from_entry(&entry)?)),
             None => Ok(None),
         }
@@ -372,8 +379,13 @@ impl Host {
     ) -> Result<(), HostError> {
         let manager = ScAddress::Contract(self.get_current_contract_id_internal()?);
         let ledger_key = self.wasm_ref_ledger_key(&manager, &self.scsymbol_from_symbol(key)?)?;
-        self.try_borrow_storage_mut()?
-            .extend_ttl(self, ledger_key, threshold, extend_to, Some(key.into()))
+        self.try_borrow_storage_mut()?.extend_ttl(
+            self,
+            ledger_key,
+            threshold,
+            extend_to,
+            Some(key.into()),
+        )
     }
 
     /// `update_current_contract_external_ref`: the current contract becomes a
