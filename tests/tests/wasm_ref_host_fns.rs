@@ -10,10 +10,11 @@ use extref_testkit::{
 };
 use soroban_env_host::{
     xdr::{
-        ContractDataDurability, ContractExecutable, ContractExecutableExternalRef, ContractId,
-        ContractIdPreimage, ContractIdPreimageFromAddress, CreateContractArgsV2, HostFunction,
-        LedgerKey, LedgerKeyContractCode, LedgerKeyContractData, ScAddress, ScErrorCode,
-        ScErrorType, ScSymbol, ScVal, Uint256,
+        ContractDataDurability, ContractEventBody, ContractEventType, ContractExecutable,
+        ContractExecutableExternalRef, ContractId, ContractIdPreimage,
+        ContractIdPreimageFromAddress, CreateContractArgsV2, HostFunction, LedgerKey,
+        LedgerKeyContractCode, LedgerKeyContractData, ScAddress, ScErrorCode, ScErrorType,
+        ScMapEntry, ScSymbol, ScVal, Uint256,
     },
     AddressObject, Env, EnvBase, ErrorHandler, Host, HostError, Symbol, Val,
 };
@@ -274,5 +275,87 @@ fn get_address_executable_reports_the_resolved_wasm() -> Result<(), HostError> {
     // AddressExecutable::Wasm(hash) is the vector [Symbol("Wasm"), Bytes(hash)].
     let expect = host.vec_new_from_slice(&[sym(host, "Wasm")?.into(), fleet.v1.into()])?;
     assert_eq!(host.obj_cmp(exe, expect.into())?, 0);
+    Ok(())
+}
+
+/// The system events of the host so far that were not rolled back, as
+/// (emitting contract, topics, data).
+fn system_events(host: &Host) -> Vec<(Option<ContractId>, Vec<ScVal>, ScVal)> {
+    host.get_events()
+        .unwrap()
+        .0
+        .into_iter()
+        .filter(|e| !e.failed_call && e.event.type_ == ContractEventType::System)
+        .map(|e| {
+            let ContractEventBody::V0(body) = e.event.body;
+            (e.event.contract_id, body.topics.to_vec(), body.data)
+        })
+        .collect()
+}
+
+fn scsym(s: &str) -> ScVal {
+    ScVal::Symbol(ScSymbol(s.try_into().unwrap()))
+}
+
+fn scbytes(h: &soroban_env_host::xdr::Hash) -> ScVal {
+    ScVal::Bytes(h.0.to_vec().try_into().unwrap())
+}
+
+fn scvec(v: Vec<ScVal>) -> ScVal {
+    ScVal::Vec(Some(v.try_into().unwrap()))
+}
+
+#[test]
+fn set_emits_wasm_ref_updated_with_old_and_new_hash() -> Result<(), HostError> {
+    let fleet = Fleet::setup(recording_host(FORK_PROTOCOL)?, "token")?;
+    let host = &fleet.host;
+    fleet.set_ref("token", fleet.v2)?;
+    let (v1, v2) = (hash_of(host, fleet.v1)?, hash_of(host, fleet.v2)?);
+    let manager = Some(contract_id(host, fleet.manager));
+    let topics = vec![scsym("wasm_ref_updated"), scsym("token")];
+    let events = system_events(host);
+    assert_eq!(
+        events,
+        vec![
+            (
+                manager.clone(),
+                topics.clone(),
+                scvec(vec![ScVal::Void, scbytes(&v1)])
+            ),
+            (manager, topics, scvec(vec![scbytes(&v1), scbytes(&v2)])),
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn switching_to_a_ref_emits_executable_update() -> Result<(), HostError> {
+    let fleet = Fleet::setup(recording_host(FORK_PROTOCOL)?, "token")?;
+    let host = &fleet.host;
+    let plain = host.create_contract(account(host, 2)?, fleet.v2, bytes32(host, [7; 32])?)?;
+    as_contract(host, plain, || {
+        host.update_current_contract_external_ref(fleet.manager, sym(host, "token")?)
+    })?;
+    let (_, topics, data) = system_events(host).pop().unwrap();
+    // The contract types: Wasm(BytesN<32>) and ExternalRef(ContractExecutableRef
+    // { manager: Address, key: Symbol }) (a struct is a map of its fields).
+    let old = scvec(vec![scsym("Wasm"), scbytes(&hash_of(host, fleet.v2)?)]);
+    let new_ref = ScVal::Map(Some(
+        vec![
+            ScMapEntry {
+                key: scsym("key"),
+                val: scsym("token"),
+            },
+            ScMapEntry {
+                key: scsym("manager"),
+                val: ScVal::Address(host.scaddress_from_address(fleet.manager)?),
+            },
+        ]
+        .try_into()
+        .unwrap(),
+    ));
+    let new = scvec(vec![scsym("ExternalRef"), new_ref]);
+    assert_eq!(topics, vec![scsym("executable_update"), old, new]);
+    assert_eq!(data, scvec(vec![]));
     Ok(())
 }
