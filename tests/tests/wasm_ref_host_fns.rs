@@ -359,3 +359,23 @@ fn switching_to_a_ref_emits_executable_update() -> Result<(), HostError> {
     assert_eq!(data, scvec(vec![]));
     Ok(())
 }
+
+#[test]
+fn an_update_reaches_frames_created_after_it_in_the_same_transaction() -> Result<(), HostError> {
+    let mut fleet = Fleet::setup(recording_host(FORK_PROTOCOL)?, "token")?;
+    fleet.deploy("token", 1)?;
+    let host = &fleet.host;
+    let follower = fleet.followers[0];
+    let version = sym(host, "version")?;
+    let (before, after_call, after_try_call) = as_contract(host, fleet.manager, || {
+        let before = call_u32(host, follower, "version", &[])?;
+        host.set_contract_wasm_ref(sym(host, "token")?, fleet.v2)?;
+        let after_call = call_u32(host, follower, "version", &[])?;
+        let after_try_call: u32 = host
+            .try_call(follower, version, host.vec_new()?)?
+            .try_into()?;
+        Ok((before, after_call, after_try_call))
+    })?;
+    assert_eq!((before, after_call, after_try_call), (1, 2, 2));
+    Ok(())
+}
