@@ -11,10 +11,10 @@
 //! these entries through the generic storage functions: only the functions
 //! here read or write them.
 
-use std::{borrow::Cow, rc::Rc};
+use std::{borrow::Cow, cmp::Ordering, rc::Rc};
 
 use crate::{
-    budget::AsBudget,
+    budget::{AsBudget, Budget},
     host::declared_size::DeclaredSizeForMetering,
     host::metered_clone::{charge_heap_alloc, MeteredAlloc, MeteredClone},
     xdr::{
@@ -23,7 +23,8 @@ use crate::{
         CreateContractArgsV2, ExtensionPoint, Hash, LedgerEntry, LedgerEntryData, LedgerKey,
         LedgerKeyContractData, ScAddress, ScBytes, ScErrorCode, ScErrorType, ScSymbol, ScVal, VecM,
     },
-    AddressObject, BytesObject, EnvBase, Host, HostError, Symbol, TryFromVal, Val, VecObject,
+    AddressObject, BytesObject, Compare, EnvBase, Host, HostError, Symbol, TryFromVal, Val,
+    VecObject,
 };
 
 /// The first ledger protocol with Wasm references: the fork's protocol 28 is
@@ -72,6 +73,31 @@ impl MeteredClone for ContractExecutable {
         )?;
         self.charge_for_substructure(budget)?;
         Ok(self.clone())
+    }
+}
+
+// Replaces upstream's fixed-size comparison of `ContractExecutable`, which
+// asserts the in-memory size is within the declared 33 bytes. The charge for
+// upstream's arms is unchanged; comparing two refs also charges their payload.
+impl Compare<ContractExecutable> for Budget {
+    type Error = HostError;
+
+    fn compare(
+        &self,
+        a: &ContractExecutable,
+        b: &ContractExecutable,
+    ) -> Result<Ordering, Self::Error> {
+        self.charge(
+            ContractCostType::MemCmp,
+            Some(CONTRACT_EXECUTABLE_CHARGED_SIZE),
+        )?;
+        if let (ContractExecutable::ExternalRef(_), ContractExecutable::ExternalRef(_)) = (a, b) {
+            self.charge(
+                ContractCostType::MemCmp,
+                Some(ContractExecutableExternalRef::DECLARED_SIZE),
+            )?;
+        }
+        Ok(a.cmp(b))
     }
 }
 
