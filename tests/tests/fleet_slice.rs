@@ -3,21 +3,13 @@
 //! Wasm built from soroban-sdk 27.0.6 sources.
 
 use extref_testkit::{
-    assert_same_ledger, call, call_u32, ledger_state, recording_host, sym, upload, Fleet,
-    FORK_PROTOCOL,
+    assert_error, assert_same_ledger, call, call_u32, ledger_state, recording_host, sym, upload,
+    Fleet, FORK_PROTOCOL,
 };
 use soroban_env_host::{
     xdr::{LedgerKey, ScErrorCode, ScErrorType, ScVal},
     Env, HostError, Val,
 };
-
-fn assert_error(err: &HostError, ty: ScErrorType, code: ScErrorCode) {
-    assert!(
-        err.error.is_type(ty) && err.error.is_code(code),
-        "expected ({ty:?}, {code:?}), got {:?}",
-        err.error
-    );
-}
 
 #[test]
 fn fleet_upgrade_in_one_manager_call() -> Result<(), HostError> {

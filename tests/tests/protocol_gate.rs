@@ -2,8 +2,8 @@
 //! runs, and LedgerKeyWasmRef is never a contract-visible value.
 
 use extref_testkit::{
-    account, assert_same_ledger, call_u32, hash_of, ledger_info, ledger_state, recording_host,
-    Fleet, BASE_PROTOCOL, FORK_PROTOCOL,
+    account, assert_error, assert_same_ledger, call_u32, hash_of, ledger_info, ledger_state,
+    recording_host, Fleet, BASE_PROTOCOL, FORK_PROTOCOL,
 };
 use soroban_env_host::{
     xdr::{
@@ -13,14 +13,6 @@ use soroban_env_host::{
     },
     Env, HostError, TryFromVal, Val,
 };
-
-fn assert_error(err: &HostError, ty: ScErrorType, code: ScErrorCode) {
-    assert!(
-        err.error.is_type(ty) && err.error.is_code(code),
-        "expected ({ty:?}, {code:?}), got {:?}",
-        err.error
-    );
-}
 
 fn key(s: &str) -> ScSymbol {
     ScSymbol(s.try_into().unwrap())

@@ -5,8 +5,8 @@
 use std::rc::Rc;
 
 use extref_testkit::{
-    account, assert_same_ledger, bytes32, call_u32, hash_of, ledger_state, recording_host, sym,
-    Fleet, FORK_PROTOCOL,
+    account, assert_error, assert_same_ledger, bytes32, call_u32, hash_of, ledger_state,
+    recording_host, sym, Fleet, FORK_PROTOCOL,
 };
 use soroban_env_host::{
     xdr::{
@@ -18,14 +18,6 @@ use soroban_env_host::{
     },
     AddressObject, Env, EnvBase, ErrorHandler, Host, HostError, Symbol, Val,
 };
-
-fn assert_error(err: &HostError, ty: ScErrorType, code: ScErrorCode) {
-    assert!(
-        err.error.is_type(ty) && err.error.is_code(code),
-        "expected ({ty:?}, {code:?}), got {:?}",
-        err.error
-    );
-}
 
 fn contract_id(host: &Host, addr: AddressObject) -> ContractId {
     match host.scaddress_from_address(addr).unwrap() {

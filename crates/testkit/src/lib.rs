@@ -96,6 +96,15 @@ pub fn call_u32(
     Ok(call(host, contract, func, a)?.try_into_val(host)?)
 }
 
+/// Asserts a host error is exactly `(ty, code)`.
+pub fn assert_error(err: &HostError, ty: ScErrorType, code: ScErrorCode) {
+    assert!(
+        err.error.is_type(ty) && err.error.is_code(code),
+        "expected ({ty:?}, {code:?}), got {:?}",
+        err.error
+    );
+}
+
 /// One ledger entry as the host holds it: key, entry and live-until ledger.
 pub type EntryState = (LedgerKey, LedgerEntry, Option<u32>);
 
