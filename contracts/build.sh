@@ -11,7 +11,8 @@
 # and rust-src for -Zbuild-std (unlocked with RUSTC_BOOTSTRAP=1). rustup's cargo in
 # ~/.cargo/bin has no wasm std, so /usr/bin goes first in PATH.
 #
-# contracts/plain   stock soroban-sdk contracts (no [patch]; env interface protocol 27)
+# contracts/plain   stock soroban-sdk contracts (no [patch]; env interface protocol 27):
+#                   follower (v1, v2) and account (a custom account recording __check_auth)
 # contracts/extref  contracts calling the fork's host functions; [patch.crates-io] points
 #                   at ../../materialized (env interface protocol 28); the script
 #                   runs `cargo fork materialize` first.
@@ -30,7 +31,7 @@ MODE=build
 case "${1:-}" in
   "") ;;
   --check) MODE=check ;;
-  -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
   *) echo "usage: $0 [--check]" >&2; exit 2 ;;
 esac
 
@@ -90,11 +91,13 @@ build_ws "$ROOT/contracts/plain" "$PLAIN_T" -p follower
 install -m 0644 "$PLAIN_T/$TARGET/release/follower.wasm" "$OUT/follower_v1.wasm"
 build_ws "$ROOT/contracts/plain" "$PLAIN_T" -p follower --features v2
 install -m 0644 "$PLAIN_T/$TARGET/release/follower.wasm" "$OUT/follower_v2.wasm"
+build_ws "$ROOT/contracts/plain" "$PLAIN_T" -p account
+install -m 0644 "$PLAIN_T/$TARGET/release/account.wasm" "$OUT/account.wasm"
 build_ws "$ROOT/contracts/extref" "$EXTREF_T" -p manager -p factory
 install -m 0644 "$EXTREF_T/$TARGET/release/manager.wasm" "$OUT/manager.wasm"
 install -m 0644 "$EXTREF_T/$TARGET/release/factory.wasm" "$OUT/factory.wasm"
 
-NAMES=(follower_v1.wasm follower_v2.wasm manager.wasm factory.wasm)
+NAMES=(follower_v1.wasm follower_v2.wasm manager.wasm factory.wasm account.wasm)
 (cd "$OUT" && sha256sum "${NAMES[@]}") > "$OUT/SHA256SUMS.new"
 toolchain_info() { rustc --version; cargo --version; dpkg-query -W -f='${Package} ${Version}\n' "${DEBIAN_PKGS[@]}"; }
 

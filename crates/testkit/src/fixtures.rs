@@ -11,3 +11,7 @@ pub const FOLLOWER_V2: &[u8] = include_bytes!("../../../tests/fixtures/follower_
 pub const MANAGER: &[u8] = include_bytes!("../../../tests/fixtures/manager.wasm");
 /// Deploys followers with `create_contract_with_external_ref`.
 pub const FACTORY: &[u8] = include_bytes!("../../../tests/fixtures/factory.wasm");
+/// A plain soroban-sdk custom account: `__check_auth` accepts any signature
+/// and stores the raw authorization contexts it was given (a `Vec<Val>`) in
+/// its instance storage under the symbol `last_ctx`.
+pub const ACCOUNT: &[u8] = include_bytes!("../../../tests/fixtures/account.wasm");
