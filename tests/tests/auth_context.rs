@@ -13,8 +13,8 @@ use extref_testkit::{
     assert_error,
     e2e::{
         code_entry, code_key, contract_address, create_follower_args, created_address,
-        external_ref, footprint, instance_entry, instance_key, sc_symbol, wasm_hash, RefLedger, Tx,
-        LEDGER_SEQ, LIVE_UNTIL,
+        external_ref, footprint, instance_entry, instance_key, sc_symbol, wasm_hash,
+        wasm_ref_entry, wasm_ref_key, RefLedger, Tx, LEDGER_SEQ, LIVE_UNTIL,
     },
     fixtures::{ACCOUNT, FOLLOWER_V1},
 };
@@ -75,13 +75,30 @@ struct AccountDeployment {
 
 impl AccountDeployment {
     fn new() -> Self {
+        Self::with_account_executable(|_| ContractExecutable::Wasm(wasm_hash(ACCOUNT)))
+    }
+
+    /// The custom account is itself a follower: its executable is the
+    /// manager's ref `acct`, which points at the account's code.
+    fn with_follower_account() -> Self {
+        Self::with_account_executable(|s| {
+            s.ledger.put(
+                wasm_ref_entry(&s.manager, "acct", &wasm_hash(ACCOUNT)),
+                Some(LIVE_UNTIL),
+            );
+            external_ref(&s.manager, "acct")
+        })
+    }
+
+    fn with_account_executable(
+        executable: impl FnOnce(&mut RefLedger) -> ContractExecutable,
+    ) -> Self {
         let mut s = RefLedger::new("token");
         let account = contract_address(0xac);
         s.ledger.put(code_entry(ACCOUNT), Some(LIVE_UNTIL));
-        s.ledger.put(
-            instance_entry(&account, ContractExecutable::Wasm(wasm_hash(ACCOUNT))),
-            Some(LIVE_UNTIL),
-        );
+        let executable = executable(&mut s);
+        s.ledger
+            .put(instance_entry(&account, executable), Some(LIVE_UNTIL));
         let args = create_follower_args(&account, SALT, &s.manager, "token");
         AccountDeployment {
             created: created_address(&args.contract_id_preimage),
@@ -292,5 +309,44 @@ fn simulation_records_ref_and_resolved_code_for_the_account_creation() -> Result
         applied.diagnostics_mention("trying to access contract instance outside of the footprint")
     );
     assert!(applied.changes.is_empty());
+    Ok(())
+}
+
+/// A custom account that is itself an ExternalRef follower: simulation's
+/// auth emulation reads its ref entry and the code it resolves to, so both
+/// land in the recorded footprint; enforced, `__check_auth` runs on the
+/// resolved code and sees the create context.
+#[test]
+fn an_account_that_follows_a_ref_is_recorded_and_authorizes() -> Result<(), HostError> {
+    let d = AccountDeployment::with_follower_account();
+    let acct_ref = wasm_ref_key(&d.s.manager, "acct");
+
+    let sim = d.s.ledger.simulate(&d.host_fn)?;
+    assert_eq!(
+        sim.invoke_result.clone()?,
+        ScVal::Address(d.created.clone())
+    );
+    let mut read_only = d.read_only();
+    read_only.push(d.account_instance_key());
+    read_only.push(acct_ref.clone());
+    assert_eq!(
+        keys(sim.resources.footprint.read_only.as_slice()),
+        keys(&read_only)
+    );
+
+    let mut tx = d.tx();
+    let mut ro = tx.read_only().to_vec();
+    ro.push(acct_ref);
+    tx = Tx::new(d.host_fn.clone(), footprint(ro, tx.read_write().to_vec()))
+        .with_auth(vec![d.auth()]);
+    let applied = d.s.ledger.apply(&tx, None)?;
+    assert_eq!(applied.result.clone()?, ScVal::Address(d.created.clone()));
+    let account = applied
+        .change(&d.account_instance_key())
+        .and_then(|c| c.new_entry.clone())
+        .expect("the account's instance is written by __check_auth");
+    let stored = instance_storage(&account).expect("instance storage");
+    assert_eq!(stored.0.len(), 1);
+    assert_eq!(stored.0[0].val, d.expected_contexts());
     Ok(())
 }
