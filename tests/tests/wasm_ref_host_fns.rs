@@ -10,13 +10,14 @@ use extref_testkit::{
 };
 use soroban_env_host::{
     xdr::{
-        ContractDataDurability, ContractEventBody, ContractEventType, ContractExecutable,
+        Asset, ContractDataDurability, ContractEventBody, ContractEventType, ContractExecutable,
         ContractExecutableExternalRef, ContractId, ContractIdPreimage,
-        ContractIdPreimageFromAddress, CreateContractArgsV2, HostFunction, LedgerKey,
-        LedgerKeyContractCode, LedgerKeyContractData, ScAddress, ScErrorCode, ScErrorType,
-        ScMapEntry, ScSymbol, ScVal, Uint256,
+        ContractIdPreimageFromAddress, CreateContractArgs, CreateContractArgsV2, HostFunction,
+        LedgerKey, LedgerKeyContractCode, LedgerKeyContractData, ScAddress, ScErrorCode,
+        ScErrorType, ScMapEntry, ScSymbol, ScVal, Uint256,
     },
-    AddressObject, Env, EnvBase, ErrorHandler, Host, HostError, Symbol, Val,
+    AddressObject, ContractTtlExtension, Env, EnvBase, ErrorHandler, Host, HostError, Symbol,
+    TryFromVal, Val,
 };
 
 fn contract_id(host: &Host, addr: AddressObject) -> ContractId {
@@ -369,5 +370,108 @@ fn an_update_reaches_frames_created_after_it_in_the_same_transaction() -> Result
         Ok((before, after_call, after_try_call))
     })?;
     assert_eq!((before, after_call, after_try_call), (1, 2, 2));
+    Ok(())
+}
+
+#[test]
+fn ttl_v2_scopes_and_self_extension_cover_ref_and_code() -> Result<(), HostError> {
+    let mut fleet = Fleet::setup(recording_host(FORK_PROTOCOL)?, "token")?;
+    fleet.deploy("token", 1)?;
+    let host = &fleet.host;
+    let follower = fleet.followers[0];
+    let rk = ref_key(host, fleet.manager, "token");
+    let ck = Rc::new(LedgerKey::ContractCode(LedgerKeyContractCode {
+        hash: hash_of(host, fleet.v1)?,
+    }));
+    let ik = Rc::new(LedgerKey::ContractData(LedgerKeyContractData {
+        contract: host.scaddress_from_address(follower)?,
+        key: ScVal::LedgerKeyContractInstance,
+        durability: ContractDataDurability::Persistent,
+    }));
+    let instance_before = live_until(host, &ik);
+
+    // v2, scope Code: ref and code move, the instance does not.
+    host.extend_contract_instance_and_code_ttl_v2(
+        follower,
+        ContractTtlExtension::Code,
+        8_000u32.into(),
+        0u32.into(),
+        u32::MAX.into(),
+    )?;
+    assert_eq!(live_until(host, &rk), 100 + 8_000);
+    assert_eq!(live_until(host, &ck), 100 + 8_000);
+    assert_eq!(live_until(host, &ik), instance_before);
+
+    // v2, scope Instance: only the instance.
+    host.extend_contract_instance_and_code_ttl_v2(
+        follower,
+        ContractTtlExtension::Instance,
+        9_000u32.into(),
+        0u32.into(),
+        u32::MAX.into(),
+    )?;
+    assert_eq!(live_until(host, &ik), 100 + 9_000);
+    assert_eq!(live_until(host, &rk), 100 + 8_000);
+
+    // v2, InstanceAndCode: all three.
+    host.extend_contract_instance_and_code_ttl_v2(
+        follower,
+        ContractTtlExtension::InstanceAndCode,
+        10_000u32.into(),
+        0u32.into(),
+        u32::MAX.into(),
+    )?;
+    for k in [&rk, &ck, &ik] {
+        assert_eq!(live_until(host, k), 100 + 10_000);
+    }
+
+    // The follower extending itself (from its own frame).
+    as_contract(host, follower, || {
+        host.extend_current_contract_instance_and_code_ttl(11_000u32.into(), 12_000u32.into())
+    })?;
+    for k in [&rk, &ck, &ik] {
+        assert_eq!(live_until(host, k), 100 + 12_000);
+    }
+    Ok(())
+}
+
+fn external_ref_executable(host: &Host, manager: AddressObject, key: &str) -> ContractExecutable {
+    ContractExecutable::ExternalRef(Box::new(ContractExecutableExternalRef {
+        manager: host.scaddress_from_address(manager).unwrap(),
+        key: ScSymbol(key.try_into().unwrap()),
+    }))
+}
+
+#[test]
+fn a_create_contract_v1_transaction_accepts_an_external_ref() -> Result<(), HostError> {
+    let fleet = Fleet::setup(recording_host(FORK_PROTOCOL)?, "token")?;
+    let host = &fleet.host;
+    let tx = HostFunction::CreateContract(CreateContractArgs {
+        contract_id_preimage: ContractIdPreimage::Address(ContractIdPreimageFromAddress {
+            address: host.scaddress_from_address(account(host, 3)?)?,
+            salt: Uint256([4; 32]),
+        }),
+        executable: external_ref_executable(host, fleet.manager, "token"),
+    });
+    let ScVal::Address(addr) = host.invoke_function(tx)? else {
+        panic!("expected an address")
+    };
+    let follower: AddressObject = Val::try_from_val(host, &ScVal::Address(addr))?.try_into()?;
+    assert_eq!(call_u32(host, follower, "version", &[])?, 1);
+    Ok(())
+}
+
+#[test]
+fn an_asset_preimage_with_an_external_ref_is_refused() -> Result<(), HostError> {
+    let fleet = Fleet::setup(recording_host(FORK_PROTOCOL)?, "token")?;
+    let host = &fleet.host;
+    let before = ledger_state(host)?;
+    let tx = HostFunction::CreateContract(CreateContractArgs {
+        contract_id_preimage: ContractIdPreimage::Asset(Asset::Native),
+        executable: external_ref_executable(host, fleet.manager, "token"),
+    });
+    let err = host.invoke_function(tx).unwrap_err();
+    assert_error(&err, ScErrorType::Value, ScErrorCode::InvalidInput);
+    assert_same_ledger(&before, &ledger_state(host)?);
     Ok(())
 }
