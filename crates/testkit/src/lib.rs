@@ -4,6 +4,7 @@
 //! Everything here drives a real `soroban_env_host::Host` with real Wasm
 //! (the fixtures built from `contracts/`); nothing of the host is mocked.
 
+pub mod chain;
 pub mod e2e;
 pub mod fixtures;
 

@@ -1,0 +1,252 @@
+//! A small in-process ledger driven the way a network drives the host: every
+//! operation is a transaction that is simulated
+//! (`invoke_host_function_in_recording_mode`, for its footprint and auth),
+//! then applied with `invoke_host_function` (enforcing footprint and auth, a
+//! fresh budget, an optional module cache) and committed. Costs are the
+//! applied transaction's own metering, as a validator would charge them.
+//!
+//! Unlike [`crate::e2e::LedgerState`] (a list, fine for a handful of
+//! entries), entries are kept in a map so that fleets of thousands of
+//! contracts stay fast.
+
+use std::{collections::BTreeMap, rc::Rc};
+
+use soroban_env_host::{
+    budget::Budget,
+    e2e_invoke::{
+        invoke_host_function, invoke_host_function_in_recording_mode, RecordingInvocationAuthMode,
+    },
+    storage::{EntryWithLiveUntil, SnapshotSource},
+    xdr::{
+        AccountId, ContractEvent, ContractExecutable, ContractIdPreimage,
+        ContractIdPreimageFromAddress, CreateContractArgsV2, Hash, HostFunction, LedgerEntry,
+        LedgerEntryData, LedgerKey, ScAddress, ScVal, Uint256,
+    },
+    HostError, LedgerInfo, ModuleCache,
+};
+
+use crate::e2e::{
+    created_address, from_xdr, has_ttl, invoke_fn, key_of, ledger_info, module_cache,
+    source_account, to_xdr, ttl_entry, wasm_hash, PRNG_SEED, TX_INSTRUCTIONS,
+};
+
+type Entries = BTreeMap<LedgerKey, EntryWithLiveUntil>;
+
+struct Snapshot(Rc<Entries>);
+
+impl SnapshotSource for Snapshot {
+    fn get(&self, key: &Rc<LedgerKey>) -> Result<Option<EntryWithLiveUntil>, HostError> {
+        Ok(self.0.get(key.as_ref()).cloned())
+    }
+}
+
+/// What one applied transaction did and cost.
+#[derive(Clone, Debug)]
+pub struct Receipt {
+    pub result: ScVal,
+    /// Metered CPU instructions and memory bytes of the applied transaction.
+    pub cpu_insns: u64,
+    pub mem_bytes: u64,
+    /// Footprint sizes: ledger entries the transaction reads, and writes.
+    pub read_only: usize,
+    pub read_write: usize,
+    pub events: Vec<ContractEvent>,
+}
+
+/// The in-process ledger.
+pub struct Chain {
+    pub info: LedgerInfo,
+    pub source: AccountId,
+    entries: Rc<Entries>,
+    cache: Option<ModuleCache>,
+    uploaded: Vec<Vec<u8>>,
+}
+
+impl Chain {
+    /// An empty ledger at `protocol`, transactions from [`source_account`].
+    pub fn new(protocol: u32) -> Self {
+        Chain {
+            info: LedgerInfo {
+                protocol_version: protocol,
+                ..ledger_info()
+            },
+            source: source_account(),
+            entries: Rc::new(Entries::new()),
+            cache: None,
+            uploaded: vec![],
+        }
+    }
+
+    /// The transaction source account as an address.
+    pub fn source_address(&self) -> ScAddress {
+        ScAddress::Account(self.source.clone())
+    }
+
+    pub fn entry(&self, key: &LedgerKey) -> Option<&EntryWithLiveUntil> {
+        self.entries.get(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Moves the ledger `ledgers` forward (timelocks, TTLs).
+    pub fn advance(&mut self, ledgers: u32) {
+        self.info.sequence_number += ledgers;
+        self.info.timestamp += 5 * ledgers as u64;
+    }
+
+    /// Simulates, applies and commits `host_fn`. The error is the
+    /// invocation's (nothing is committed then).
+    pub fn submit(&mut self, host_fn: HostFunction) -> Result<Receipt, HostError> {
+        let budget = Budget::default();
+        budget.reset_cpu_limit(TX_INSTRUCTIONS as u64)?;
+        let sim = invoke_host_function_in_recording_mode(
+            &budget,
+            false,
+            &host_fn,
+            &self.source,
+            RecordingInvocationAuthMode::recording(true, false),
+            self.info.clone(),
+            Rc::new(Snapshot(self.entries.clone())),
+            PRNG_SEED,
+            &mut vec![],
+        )?;
+        sim.invoke_result?;
+        let footprint = sim.resources.footprint.clone();
+        let (entries, ttls): (Vec<Vec<u8>>, Vec<Vec<u8>>) = footprint
+            .read_only
+            .iter()
+            .chain(footprint.read_write.iter())
+            .filter_map(|k| self.entries.get(k).map(|e| (k, e)))
+            .map(|(k, (entry, live_until))| {
+                let ttl = match live_until {
+                    Some(l) if has_ttl(k) => to_xdr(&ttl_entry(k, *l)),
+                    _ => vec![],
+                };
+                (to_xdr(entry.as_ref()), ttl)
+            })
+            .unzip();
+
+        let auth: Vec<Vec<u8>> = sim.auth.iter().map(to_xdr).collect();
+        let budget = Budget::default();
+        budget.reset_cpu_limit(TX_INSTRUCTIONS as u64)?;
+        let res = invoke_host_function(
+            &budget,
+            false,
+            to_xdr(&host_fn),
+            to_xdr(&sim.resources),
+            &sim.restored_rw_entry_indices,
+            to_xdr(&self.source),
+            auth.into_iter(),
+            self.info.clone(),
+            entries.into_iter(),
+            ttls.into_iter(),
+            PRNG_SEED.to_vec(),
+            &mut vec![],
+            None,
+            self.cache.clone(),
+        )?;
+        let result: ScVal = from_xdr(&res.encoded_invoke_result?);
+
+        let map = Rc::make_mut(&mut self.entries);
+        for change in &res.ledger_changes {
+            let key: LedgerKey = from_xdr(&change.encoded_key);
+            let new_live_until = change.ttl_change.as_ref().map(|t| t.new_live_until_ledger);
+            if change.read_only {
+                if let (Some(l), Some(e)) = (new_live_until, map.get_mut(&key)) {
+                    e.1 = e.1.max(Some(l));
+                }
+            } else {
+                match &change.encoded_new_value {
+                    Some(v) => {
+                        let entry: LedgerEntry = from_xdr(v);
+                        map.insert(key, (Rc::new(entry), new_live_until));
+                    }
+                    None => {
+                        map.remove(&key);
+                    }
+                }
+            }
+        }
+        Ok(Receipt {
+            result,
+            cpu_insns: budget.get_cpu_insns_consumed()?,
+            mem_bytes: budget.get_mem_bytes_consumed()?,
+            read_only: footprint.read_only.len(),
+            read_write: footprint.read_write.len(),
+            events: res
+                .encoded_contract_events
+                .iter()
+                .map(|e| from_xdr(e))
+                .collect(),
+        })
+    }
+
+    /// Uploads `wasm` and adds it to the module cache (as a validator's cache
+    /// holds all live code at ledger start).
+    pub fn upload(&mut self, wasm: &[u8]) -> Result<Hash, HostError> {
+        self.submit(HostFunction::UploadContractWasm(wasm.to_vec().try_into()?))?;
+        self.uploaded.push(wasm.to_vec());
+        let wasms: Vec<&[u8]> = self.uploaded.iter().map(|w| w.as_slice()).collect();
+        self.cache = Some(module_cache(self.info.protocol_version, &wasms)?);
+        Ok(wasm_hash(wasm))
+    }
+
+    /// Creates a contract with `executable`, deployed by the source account
+    /// with `salt`, calling its constructor with `args`.
+    pub fn create(
+        &mut self,
+        executable: ContractExecutable,
+        salt: [u8; 32],
+        args: Vec<ScVal>,
+    ) -> Result<(ScAddress, Receipt), HostError> {
+        let preimage = ContractIdPreimage::Address(ContractIdPreimageFromAddress {
+            address: self.source_address(),
+            salt: Uint256(salt),
+        });
+        let address = created_address(&preimage);
+        let receipt = self.submit(HostFunction::CreateContractV2(CreateContractArgsV2 {
+            contract_id_preimage: preimage,
+            executable,
+            constructor_args: args.try_into()?,
+        }))?;
+        Ok((address, receipt))
+    }
+
+    /// `contract.function(args)` as a transaction.
+    pub fn invoke(
+        &mut self,
+        contract: &ScAddress,
+        function: &str,
+        args: Vec<ScVal>,
+    ) -> Result<Receipt, HostError> {
+        self.submit(invoke_fn(contract, function, args))
+    }
+
+    /// The executable stored in `contract`'s instance.
+    pub fn executable_of(&self, contract: &ScAddress) -> Option<ContractExecutable> {
+        let (entry, _) = self.entries.get(&crate::e2e::instance_key(contract))?;
+        match &entry.data {
+            LedgerEntryData::ContractData(d) => match &d.val {
+                ScVal::ContractInstance(i) => Some(i.executable.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Every key currently in the ledger (for reports).
+    pub fn keys(&self) -> impl Iterator<Item = &LedgerKey> {
+        self.entries.keys()
+    }
+
+    /// Inserts an entry directly (test setup only).
+    pub fn put(&mut self, entry: LedgerEntry, live_until: Option<u32>) {
+        Rc::make_mut(&mut self.entries).insert(key_of(&entry), (Rc::new(entry), live_until));
+    }
+}
