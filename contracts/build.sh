@@ -12,10 +12,12 @@
 # ~/.cargo/bin has no wasm std, so /usr/bin goes first in PATH.
 #
 # contracts/plain   stock soroban-sdk contracts (no [patch]; env interface protocol 27):
-#                   follower (v1, v2) and account (a custom account recording __check_auth)
-# contracts/extref  contracts calling the fork's host functions; [patch.crates-io] points
-#                   at ../../materialized (env interface protocol 28); the script
-#                   runs `cargo fork materialize` first.
+#                   follower (v1, v2), token (v1, v2) and account (a custom account
+#                   recording __check_auth)
+# contracts/extref  contracts calling the fork's host functions through crates/extref-sdk:
+#                   manager, factory, pinnable (v1, v2); [patch.crates-io] points at
+#                   ../../materialized (env interface protocol 28); the script runs
+#                   `cargo fork materialize` first.
 #
 # Determinism: --locked, CARGO_INCREMENTAL=0, SOURCE_DATE_EPOCH, and --remap-path-prefix
 # for $CARGO_HOME, the repo and the target dir, so the output does not depend on where
@@ -31,7 +33,7 @@ MODE=build
 case "${1:-}" in
   "") ;;
   --check) MODE=check ;;
-  -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
   *) echo "usage: $0 [--check]" >&2; exit 2 ;;
 esac
 
@@ -87,17 +89,27 @@ PLAIN_T="$(tdir_for plain)"; EXTREF_T="$(tdir_for extref)"
 mkdir -p "$PLAIN_T" "$EXTREF_T"
 PLAIN_T="$(cd "$PLAIN_T" && pwd)"; EXTREF_T="$(cd "$EXTREF_T" && pwd)"
 
-build_ws "$ROOT/contracts/plain" "$PLAIN_T" -p follower
-install -m 0644 "$PLAIN_T/$TARGET/release/follower.wasm" "$OUT/follower_v1.wasm"
-build_ws "$ROOT/contracts/plain" "$PLAIN_T" -p follower --features v2
-install -m 0644 "$PLAIN_T/$TARGET/release/follower.wasm" "$OUT/follower_v2.wasm"
-build_ws "$ROOT/contracts/plain" "$PLAIN_T" -p account
-install -m 0644 "$PLAIN_T/$TARGET/release/account.wasm" "$OUT/account.wasm"
-build_ws "$ROOT/contracts/extref" "$EXTREF_T" -p manager -p factory
-install -m 0644 "$EXTREF_T/$TARGET/release/manager.wasm" "$OUT/manager.wasm"
-install -m 0644 "$EXTREF_T/$TARGET/release/factory.wasm" "$OUT/factory.wasm"
+# build_pkg <workspace> <target dir> <package> <fixture name> [cargo args...]
+build_pkg() {
+  local ws="$1" tdir="$2" pkg="$3" name="$4"; shift 4
+  build_ws "$ROOT/contracts/$ws" "$tdir" -p "$pkg" "$@"
+  install -m 0644 "$tdir/$TARGET/release/$pkg.wasm" "$OUT/$name"
+}
 
-NAMES=(follower_v1.wasm follower_v2.wasm manager.wasm factory.wasm account.wasm)
+# One package (and one feature set) per cargo invocation: a v2 build must not unify
+# features with anything else.
+build_pkg plain "$PLAIN_T" follower follower_v1.wasm
+build_pkg plain "$PLAIN_T" follower follower_v2.wasm --features v2
+build_pkg plain "$PLAIN_T" account account.wasm
+build_pkg plain "$PLAIN_T" token token_v1.wasm
+build_pkg plain "$PLAIN_T" token token_v2.wasm --features v2
+build_pkg extref "$EXTREF_T" manager manager.wasm
+build_pkg extref "$EXTREF_T" factory factory.wasm
+build_pkg extref "$EXTREF_T" pinnable pinnable_v1.wasm
+build_pkg extref "$EXTREF_T" pinnable pinnable_v2.wasm --features v2
+
+NAMES=(follower_v1.wasm follower_v2.wasm manager.wasm factory.wasm account.wasm
+       token_v1.wasm token_v2.wasm pinnable_v1.wasm pinnable_v2.wasm)
 (cd "$OUT" && sha256sum "${NAMES[@]}") > "$OUT/SHA256SUMS.new"
 toolchain_info() { rustc --version; cargo --version; dpkg-query -W -f='${Package} ${Version}\n' "${DEBIAN_PKGS[@]}"; }
 

@@ -30,7 +30,8 @@ pub mod testutils {
 
 use soroban_env_common::Env as _;
 use soroban_sdk::{
-    unwrap::UnwrapInfallible, Address, BytesN, Env, IntoVal, Symbol, TryFromVal, Val, Vec,
+    unwrap::{UnwrapInfallible, UnwrapOptimized},
+    Address, BytesN, Env, IntoVal, Symbol, TryFromVal, Val, Vec,
 };
 
 /// Points the current contract's reference `key` at uploaded Wasm `wasm_hash`
@@ -53,8 +54,10 @@ pub fn wasm_ref(env: &Env, manager: &Address, key: &Symbol) -> Option<BytesN<32>
     let hash = env
         .get_contract_wasm_ref(manager.to_object(), key.to_symbol_val())
         .unwrap_infallible();
-    // The host only ever stores and returns 32-byte hashes.
-    Some(BytesN::<32>::try_from_val(env, &hash).unwrap())
+    // The host only ever stores and returns 32-byte hashes. `unwrap_optimized`
+    // traps in Wasm instead of formatting the error: a plain `unwrap` would link
+    // core::fmt into every contract using this function (about 10 KB).
+    Some(BytesN::<32>::try_from_val(env, &hash).unwrap_optimized())
 }
 
 /// Whether `manager` holds a reference named `key`.

@@ -17,8 +17,9 @@ fn run(mut cmd: Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// `materialize`, `check`, the workspace's tests, then upstream's own soroban-env-host
-/// integration tests built against the fork. `harness_args` go to the test binaries.
+/// `materialize`, `check`, the workspace's tests, the example contracts' native tests, then
+/// upstream's own soroban-env-host integration tests built against the fork. `harness_args`
+/// go to the test binaries.
 pub fn test(repo: &mut Repo, harness_args: &[String], skip_upstream: bool) -> Result<()> {
     crate::materialize::materialize(repo, false)?;
     crate::check::check(repo)?;
@@ -33,6 +34,14 @@ pub fn test(repo: &mut Repo, harness_args: &[String], skip_upstream: bool) -> Re
     }
     run(cmd, "cargo test --workspace")?;
 
+    for (ws, features) in CONTRACT_TESTS {
+        let what = match features {
+            Some(f) => format!("native tests of contracts/{ws} (--features {f})"),
+            None => format!("native tests of contracts/{ws}"),
+        };
+        run(contract_tests(repo, ws, *features, harness_args), &what)?;
+    }
+
     if skip_upstream {
         return Ok(());
     }
@@ -40,6 +49,52 @@ pub fn test(repo: &mut Repo, harness_args: &[String], skip_upstream: bool) -> Re
         upstream_host_tests(repo, harness_args)?,
         "upstream soroban-env-host tests",
     )
+}
+
+/// The contract workspaces under `contracts/` whose native (soroban-sdk `testutils`) tests
+/// `test` runs, each once with default features and once with the features building their
+/// v2 contracts, whose tests are `#[cfg(feature = "v2")]`. `contracts/extref` [patch]es
+/// the SDK's env to `materialized/`, so its tests run on the fork's host.
+const CONTRACT_TESTS: &[(&str, Option<&str>)] = &[
+    ("plain", None),
+    ("plain", Some("follower/v2,token/v2")),
+    ("extref", None),
+    ("extref", Some("pinnable/v2")),
+];
+
+/// `cargo test` of one contract workspace, natively, with the project's toolchain (the
+/// cargo running this tool, not the Debian wasm toolchain of `contracts/build.sh`).
+/// Target dir `<target>/contracts-native`: shared by both workspaces (their host builds
+/// differ and do not collide) and apart from the Wasm target dirs `contracts/*/target`,
+/// which `build.sh` owns.
+fn contract_tests(
+    repo: &Repo,
+    ws: &str,
+    features: Option<&str>,
+    harness_args: &[String],
+) -> Command {
+    let dir = repo.root.join("contracts").join(ws);
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| repo.root.join("target"))
+        .join("contracts-native");
+    let mut cmd = Command::new(cargo_bin());
+    cmd.current_dir(&repo.root)
+        .arg("test")
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target);
+    if dir.join("Cargo.lock").is_file() {
+        cmd.arg("--locked");
+    }
+    if let Some(f) = features {
+        cmd.args(["--features", f]);
+    }
+    if !harness_args.is_empty() {
+        cmd.arg("--").args(harness_args);
+    }
+    cmd
 }
 
 /// The host whose upstream integration tests `test` runs.

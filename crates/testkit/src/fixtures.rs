@@ -7,11 +7,33 @@
 pub const FOLLOWER_V1: &[u8] = include_bytes!("../../../tests/fixtures/follower_v1.wasm");
 /// The same follower with `version()` = 2 and a `bump` function; same storage layout.
 pub const FOLLOWER_V2: &[u8] = include_bytes!("../../../tests/fixtures/follower_v2.wasm");
-/// Holds Wasm refs; `set_ref` is admin-gated and calls `set_contract_wasm_ref`.
+/// Holds Wasm refs for several keys, governed by an admin: `__constructor(admin,
+/// delay)`; `set_ref(key, hash)` (immediate, only when `delay` is 0), or
+/// `propose(key, hash)` then, `delay` ledgers later, `apply(key)` (by anyone);
+/// `set_canary(key, canary)`, `rollback(key)`, `current(key)`, `pending(key)`,
+/// `extend(key, threshold, extend_to)`. Errors: `Timelocked` = 1, `NoProposal`
+/// = 2, `TooEarly` = 3, `CanaryNotLive` = 4, `NoPrevious` = 5, `InvalidCanary` = 6.
 pub const MANAGER: &[u8] = include_bytes!("../../../tests/fixtures/manager.wasm");
-/// Deploys followers with `create_contract_with_external_ref`.
+/// Deploys followers: `deploy(manager, key, salt)` with
+/// `create_contract_with_external_ref`, `deploy_with(manager, key, salt, args)`
+/// with `create_contract_with_external_ref_and_constructor`.
 pub const FACTORY: &[u8] = include_bytes!("../../../tests/fixtures/factory.wasm");
 /// A plain soroban-sdk custom account: `__check_auth` accepts any signature
 /// and stores the raw authorization contexts it was given (a `Vec<Val>`) in
 /// its instance storage under the symbol `last_ctx`.
 pub const ACCOUNT: &[u8] = include_bytes!("../../../tests/fixtures/account.wasm");
+/// A plain soroban-sdk token meant to run as a follower: `__constructor(admin)`,
+/// `mint`, `balance`, `transfer`, `approve`, `allowance`, `transfer_from`;
+/// `version()` answers 1. Errors: `NegativeAmount` = 1, `InsufficientBalance`
+/// = 2, `InsufficientAllowance` = 3.
+pub const TOKEN_V1: &[u8] = include_bytes!("../../../tests/fixtures/token_v1.wasm");
+/// The token with `version()` = 2 and v1's storage layout: each transfer also
+/// counts the sender's outgoing transfers (`sent(id)`), and a zero amount is
+/// refused (`ZeroAmount` = 4).
+pub const TOKEN_V2: &[u8] = include_bytes!("../../../tests/fixtures/token_v2.wasm");
+/// A follower that opts out and back in (built on extref-sdk, protocol 28):
+/// `__constructor(admin)`, `pin(hash)` (`update_current_contract_wasm`),
+/// `follow(manager, key)` (`follow_wasm_ref`); `version()` answers 1.
+pub const PINNABLE_V1: &[u8] = include_bytes!("../../../tests/fixtures/pinnable_v1.wasm");
+/// The same with `version()` = 2.
+pub const PINNABLE_V2: &[u8] = include_bytes!("../../../tests/fixtures/pinnable_v2.wasm");

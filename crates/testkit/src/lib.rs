@@ -155,8 +155,9 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// Uploads the fixtures, deploys the manager (admin = a fixed account) and
-    /// the factory, and points the manager's `key` at v1.
+    /// Uploads the fixtures, deploys the manager (admin = a fixed account, no
+    /// timelock: `delay` 0, so `set_ref` is immediate) and the factory, and
+    /// points the manager's `key` at v1.
     pub fn setup(host: Host, key: &str) -> Result<Self, HostError> {
         let admin = account(&host, 1)?;
         let deployer = account(&host, 2)?;
@@ -168,7 +169,7 @@ impl Fleet {
             deployer,
             manager_hash,
             bytes32(&host, [1; 32])?,
-            args(&host, &[admin.into()])?,
+            args(&host, &[admin.into(), 0u32.into()])?,
         )?;
         let factory = host.create_contract(deployer, factory_hash, bytes32(&host, [2; 32])?)?;
         let fleet = Fleet {

@@ -1,11 +1,15 @@
 //! Factory contract: deploys followers whose executable is an external reference
-//! to (`manager`, `key`), through the fork's `create_contract_with_external_ref`
-//! host function. The deployer is this contract itself, so the host's deployer
-//! authorization is satisfied by the current call frame and no extra auth is needed.
+//! to (`manager`, `key`), through the fork's host functions (`extref-sdk`).
+//!
+//! The deployer is this contract itself, so the host's deployer authorization is
+//! satisfied by the current call frame and no extra auth is needed; the follower's
+//! address derives from (this factory, `salt`). The host refuses a follower of a
+//! reference that does not exist, so a factory cannot create followers that could
+//! never run.
 #![no_std]
 
-use soroban_env_common::Env as _;
-use soroban_sdk::{contract, contractimpl, unwrap::UnwrapInfallible, Address, BytesN, Env, IntoVal, Symbol};
+use extref_sdk::{deploy_follower, deploy_follower_with_constructor};
+use soroban_sdk::{contract, contractimpl, Address, BytesN, Env, Symbol, Val, Vec};
 
 #[contract]
 pub struct Factory;
@@ -13,16 +17,34 @@ pub struct Factory;
 #[contractimpl]
 impl Factory {
     /// Creates a follower of (`manager`, `key`) with `salt`; returns its address.
+    /// If the referenced code has a constructor it is called with no arguments
+    /// (upstream's rule for `create_contract`), so code whose constructor takes
+    /// arguments needs [`Factory::deploy_with`].
     pub fn deploy(env: Env, manager: Address, key: Symbol, salt: BytesN<32>) -> Address {
-        let deployer = env.current_contract_address();
-        let obj = env
-            .create_contract_with_external_ref(
-                deployer.to_object(),
-                manager.to_object(),
-                key.to_symbol_val(),
-                salt.to_object(),
-            )
-            .unwrap_infallible();
-        obj.into_val(&env)
+        deploy_follower(&env, &env.current_contract_address(), &manager, &key, &salt)
+    }
+
+    /// As `deploy`, then runs the follower's `__constructor(args…)` on the code
+    /// the reference resolves to now (e.g. a token's `__constructor(admin)`).
+    /// Later upgrades do not run the constructor again: it initializes the
+    /// follower's storage once, which later versions inherit.
+    pub fn deploy_with(
+        env: Env,
+        manager: Address,
+        key: Symbol,
+        salt: BytesN<32>,
+        args: Vec<Val>,
+    ) -> Address {
+        deploy_follower_with_constructor(
+            &env,
+            &env.current_contract_address(),
+            &manager,
+            &key,
+            &salt,
+            &args,
+        )
     }
 }
+
+#[cfg(test)]
+mod test;
