@@ -1,88 +1,489 @@
-//! `fleet`: deploys a manager, a factory and N ExternalRef followers on the
-//! fork's host, upgrades the whole fleet with one manager call, and reports
-//! what happened and what it cost (the host's own metering).
+//! `fleet`, soroban-extref's main job: on an in-process ledger driven exactly
+//! as a network drives the host (every step a simulated, then applied and
+//! committed transaction), deploy a governed manager, a factory and N token
+//! followers; drive transfers; upgrade the whole fleet to v2 through the
+//! manager's timelock in one transaction; prove every follower runs v2 with
+//! its state intact; and report what it cost, from the host's own metering.
 
-use anyhow::{bail, Context, Result};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
 use clap::Parser;
-use extref_testkit::{call, call_u32, recording_host, sym, Fleet, FORK_PROTOCOL};
-use soroban_env_host::{AddressObject, Host, HostError};
+use extref_testkit::{
+    chain::{Chain, Receipt},
+    e2e::sc_symbol,
+    fixtures, FORK_PROTOCOL,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use soroban_env_host::xdr::{
+    AccountId, ContractCostType, ContractExecutable, Hash, Int128Parts, PublicKey, ScAddress,
+    ScVal, Uint256,
+};
 
 #[derive(Parser)]
-#[command(about = "Upgrade a fleet of ExternalRef followers with one manager call")]
+#[command(
+    about = "Deploy a fleet of ExternalRef token followers and upgrade it with one manager transaction",
+    long_about = None
+)]
 struct Args {
     /// Number of followers the factory deploys.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     followers: u32,
-    /// The manager's Wasm ref key the followers point at.
-    #[arg(long, default_value = "token")]
-    key: String,
+    /// The manager's timelock, in ledgers, between proposing and applying an upgrade.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    timelock: u32,
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
-/// Metered CPU instructions and memory bytes of one closure on the host.
-fn metered<T>(host: &Host, f: impl FnOnce() -> Result<T, HostError>) -> Result<(T, u64, u64)> {
-    let budget = host.budget_cloned();
-    let (cpu0, mem0) = (
-        budget.get_cpu_insns_consumed()?,
-        budget.get_mem_bytes_consumed()?,
-    );
-    let out = f()?;
-    let (cpu1, mem1) = (
-        budget.get_cpu_insns_consumed()?,
-        budget.get_mem_bytes_consumed()?,
-    );
-    Ok((out, cpu1 - cpu0, mem1 - mem0))
+const KEY: &str = "token";
+const MINTED: i128 = 1_000;
+const SENT: i128 = 100;
+
+fn sym(s: &str) -> ScVal {
+    ScVal::Symbol(sc_symbol(s))
 }
 
-fn versions(host: &Host, followers: &[AddressObject]) -> Result<Vec<u32>> {
-    followers
-        .iter()
-        .map(|&f| Ok(call_u32(host, f, "version", &[])?))
-        .collect()
+fn i128_val(v: i128) -> ScVal {
+    ScVal::I128(Int128Parts {
+        hi: (v >> 64) as i64,
+        lo: v as u64,
+    })
+}
+
+fn bytes(hash: &Hash) -> ScVal {
+    ScVal::Bytes(hash.0.to_vec().try_into().expect("32 bytes"))
+}
+
+fn holder(i: u32) -> ScAddress {
+    let mut seed = [0x77u8; 32];
+    seed[..4].copy_from_slice(&i.to_be_bytes());
+    ScAddress::Account(AccountId(PublicKey::PublicKeyTypeEd25519(Uint256(seed))))
+}
+
+fn salt(tag: u8, i: u32) -> [u8; 32] {
+    let mut s = [tag; 32];
+    s[..4].copy_from_slice(&i.to_be_bytes());
+    s
+}
+
+fn as_u32(v: &ScVal) -> Result<u32> {
+    match v {
+        ScVal::U32(x) => Ok(*x),
+        other => bail!("expected a u32, got {other:?}"),
+    }
+}
+
+fn as_i128(v: &ScVal) -> Result<i128> {
+    match v {
+        ScVal::I128(p) => Ok(((p.hi as i128) << 64) | p.lo as i128),
+        other => bail!("expected an i128, got {other:?}"),
+    }
+}
+
+fn progress(len: u32, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>24} [{bar:40}] {pos}/{len} {elapsed}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// One call's metered cost, as the applied transaction was charged.
+#[derive(Serialize, Clone, Copy)]
+struct Cost {
+    cpu_insns: u64,
+    mem_bytes: u64,
+    entries_read: usize,
+    entries_written: usize,
+}
+
+impl From<&Receipt> for Cost {
+    fn from(r: &Receipt) -> Self {
+        Cost {
+            cpu_insns: r.cpu_insns,
+            mem_bytes: r.mem_bytes,
+            entries_read: r.read_only + r.read_write,
+            entries_written: r.read_write,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct CallComparison {
+    function: &'static str,
+    wasm: Cost,
+    external_ref: Cost,
+    cpu_ratio: f64,
+    /// Where the extra CPU and memory of the ExternalRef call go, by cost type.
+    overhead_by_cost_type: Vec<CostTypeDelta>,
+}
+
+#[derive(Serialize)]
+struct CostTypeDelta {
+    cost_type: String,
+    cpu_insns: i64,
+    mem_bytes: i64,
+}
+
+impl CallComparison {
+    fn new(function: &'static str, wasm: &Receipt, external_ref: &Receipt) -> Self {
+        let charged = |r: &Receipt, ty| {
+            r.by_cost_type
+                .iter()
+                .find(|(t, _, _)| *t == ty)
+                .map_or((0, 0), |(_, c, m)| (*c as i64, *m as i64))
+        };
+        let mut overhead_by_cost_type: Vec<CostTypeDelta> = ContractCostType::variants()
+            .into_iter()
+            .filter_map(|ty| {
+                let (wc, wm) = charged(wasm, ty);
+                let (ec, em) = charged(external_ref, ty);
+                (wc != ec || wm != em).then(|| CostTypeDelta {
+                    cost_type: format!("{ty:?}"),
+                    cpu_insns: ec - wc,
+                    mem_bytes: em - wm,
+                })
+            })
+            .collect();
+        overhead_by_cost_type.sort_by_key(|d| std::cmp::Reverse(d.cpu_insns.abs()));
+        CallComparison {
+            function,
+            wasm: wasm.into(),
+            external_ref: external_ref.into(),
+            cpu_ratio: external_ref.cpu_insns as f64 / wasm.cpu_insns as f64,
+            overhead_by_cost_type,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Upgrade {
+    /// The manager's `apply`: one ref write upgrades the whole fleet.
+    one_ref_update: Cost,
+    /// One `update_current_contract_wasm` (a pinnable contract's `pin`).
+    one_instance_update: Cost,
+    /// What upgrading the fleet instance by instance would cost: N times that.
+    n_instance_updates_cpu_insns: u64,
+    n_instance_updates_mem_bytes: u64,
+    n_instance_updates_entries_written: u64,
+    /// The apply was refused before the timelock ran out, as expected.
+    refused_before_timelock: String,
+}
+
+#[derive(Serialize)]
+struct Report {
+    followers: u32,
+    protocol: u32,
+    timelock_ledgers: u32,
+    transactions: u64,
+    ledger_entries: usize,
+    calls: Vec<CallComparison>,
+    upgrade: Upgrade,
+    verified: String,
+    wall_seconds: Phases,
+}
+
+#[derive(Serialize, Default)]
+struct Phases {
+    setup: f64,
+    deploy: f64,
+    transfers: f64,
+    upgrade: f64,
+    verify: f64,
+    total: f64,
+}
+
+struct Run {
+    chain: Chain,
+    transactions: u64,
+}
+
+impl Run {
+    fn submit(
+        &mut self,
+        contract: &ScAddress,
+        function: &str,
+        args: Vec<ScVal>,
+    ) -> Result<Receipt> {
+        self.transactions += 1;
+        self.chain
+            .invoke(contract, function, args)
+            .with_context(|| format!("transaction {function} failed"))
+    }
+
+    fn create(&mut self, wasm: &Hash, tag: u8, args: Vec<ScVal>) -> Result<ScAddress> {
+        self.transactions += 1;
+        let (address, _) = self
+            .chain
+            .create(ContractExecutable::Wasm(wasm.clone()), salt(tag, 0), args)
+            .context("creating a contract")?;
+        Ok(address)
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
 }
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let host = recording_host(FORK_PROTOCOL).context("creating the host")?;
-    let mut fleet = Fleet::setup(host, &args.key).context("deploying manager and factory")?;
-    println!("uploaded follower v1 and v2, deployed manager and factory");
-    println!("manager set ref {:?} -> v1", args.key);
+    let started = Instant::now();
+    let mut phases = Phases::default();
+    let n = args.followers;
+    let mut run = Run {
+        chain: Chain::new(FORK_PROTOCOL),
+        transactions: 0,
+    };
+    let admin = run.chain.source_address();
 
-    fleet
-        .deploy(&args.key, args.followers as usize)
-        .context("deploying followers")?;
-    println!("factory deployed {} ExternalRef followers", args.followers);
-    let host = &fleet.host;
-
-    for (i, &f) in fleet.followers.iter().enumerate() {
-        call(host, f, "put", &[sym(host, "n")?.into(), (i as u32).into()])?;
+    // Setup: code, a governed manager, a factory, and the ref at v1.
+    let mut hashes = vec![];
+    for wasm in [
+        fixtures::TOKEN_V1,
+        fixtures::TOKEN_V2,
+        fixtures::MANAGER,
+        fixtures::FACTORY,
+        fixtures::PINNABLE_V1,
+        fixtures::PINNABLE_V2,
+    ] {
+        run.transactions += 1;
+        hashes.push(run.chain.upload(wasm).context("uploading Wasm")?);
     }
-    let v = versions(host, &fleet.followers)?;
-    if v.iter().any(|&x| x != 1) {
-        bail!("expected every follower on v1, got {v:?}");
-    }
-    println!("every follower answers version() = 1; each stored its own n");
+    let [v1, v2, manager_code, factory_code, pin_v1, pin_v2] =
+        <[Hash; 6]>::try_from(hashes).expect("six uploads");
+    let manager = run.create(
+        &manager_code,
+        1,
+        vec![ScVal::Address(admin.clone()), ScVal::U32(args.timelock)],
+    )?;
+    let factory = run.create(&factory_code, 2, vec![])?;
+    run.submit(&manager, "propose", vec![sym(KEY), bytes(&v1)])?;
+    run.chain.advance(args.timelock);
+    run.submit(&manager, "apply", vec![sym(KEY)])?;
+    phases.setup = secs(started.elapsed());
 
-    let ((), cpu, mem) = metered(host, || fleet.set_ref(&args.key, fleet.v2))?;
-    println!(
-        "manager set ref {:?} -> v2 in one call: {cpu} CPU instructions, {mem} bytes",
-        args.key
+    // Deploy the fleet through the factory, plus one plain Wasm token to compare with.
+    let t = Instant::now();
+    let bar = progress(n, "deploying followers");
+    let mut followers = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let r = run.submit(
+            &factory,
+            "deploy_with",
+            vec![
+                ScVal::Address(manager.clone()),
+                sym(KEY),
+                ScVal::Bytes(salt(3, i).to_vec().try_into()?),
+                ScVal::Vec(Some(vec![ScVal::Address(admin.clone())].try_into()?)),
+            ],
+        )?;
+        let ScVal::Address(f) = r.result else {
+            bail!("factory returned {:?}", r.result)
+        };
+        followers.push(f);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let plain = run.create(&v1, 4, vec![ScVal::Address(admin.clone())])?;
+    phases.deploy = secs(t.elapsed());
+
+    // Transfers on v1: the admin mints and pays a holder on every token.
+    let t = Instant::now();
+    let bar = progress(n, "minting and transferring");
+    let mut last = None;
+    for (i, f) in followers.iter().enumerate() {
+        run.submit(
+            f,
+            "mint",
+            vec![ScVal::Address(admin.clone()), i128_val(MINTED)],
+        )?;
+        let r = run.submit(
+            f,
+            "transfer",
+            vec![
+                ScVal::Address(admin.clone()),
+                ScVal::Address(holder(i as u32)),
+                i128_val(SENT),
+            ],
+        )?;
+        last = Some(r);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    run.submit(
+        &plain,
+        "mint",
+        vec![ScVal::Address(admin.clone()), i128_val(MINTED)],
+    )?;
+    let plain_transfer = run.submit(
+        &plain,
+        "transfer",
+        vec![
+            ScVal::Address(admin.clone()),
+            ScVal::Address(holder(0)),
+            i128_val(SENT),
+        ],
+    )?;
+    let follower_transfer = last.context("at least one follower")?;
+    let follower_balance = run.submit(&followers[0], "balance", vec![ScVal::Address(holder(0))])?;
+    let plain_balance = run.submit(&plain, "balance", vec![ScVal::Address(holder(0))])?;
+    phases.transfers = secs(t.elapsed());
+
+    // The upgrade: propose v2, a too-early apply is refused, then one apply.
+    let t = Instant::now();
+    run.submit(&manager, "propose", vec![sym(KEY), bytes(&v2)])?;
+    run.transactions += 1;
+    let refused = match run.chain.invoke(&manager, "apply", vec![sym(KEY)]) {
+        Ok(_) => bail!("the manager applied an upgrade before its timelock"),
+        Err(e) => format!("{:?}", e.error),
+    };
+    run.chain.advance(args.timelock);
+    let apply = run.submit(&manager, "apply", vec![sym(KEY)])?;
+    // For comparison: one instance upgrading itself (update_current_contract_wasm).
+    let pinnable = run.create(&pin_v1, 5, vec![ScVal::Address(admin.clone())])?;
+    let pin = run.submit(&pinnable, "pin", vec![bytes(&pin_v2)])?;
+    phases.upgrade = secs(t.elapsed());
+
+    // Verify: every follower runs v2 on its v1 state, and v2's behaviour shows.
+    let t = Instant::now();
+    let bar = progress(n, "verifying followers");
+    for (i, f) in followers.iter().enumerate() {
+        let version = as_u32(&run.submit(f, "version", vec![])?.result)?;
+        ensure!(
+            version == 2,
+            "follower {i} runs version {version} after the upgrade"
+        );
+        let held = as_i128(
+            &run.submit(f, "balance", vec![ScVal::Address(holder(i as u32))])?
+                .result,
+        )?;
+        let left = as_i128(
+            &run.submit(f, "balance", vec![ScVal::Address(admin.clone())])?
+                .result,
+        )?;
+        ensure!(
+            held == SENT && left == MINTED - SENT,
+            "follower {i} lost its state: holder {held}, admin {left}"
+        );
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    // v2's visible change: it counts the sender's transfers.
+    run.submit(
+        &followers[0],
+        "transfer",
+        vec![
+            ScVal::Address(admin.clone()),
+            ScVal::Address(holder(0)),
+            i128_val(1),
+        ],
+    )?;
+    let sent = as_u32(
+        &run.submit(&followers[0], "sent", vec![ScVal::Address(admin.clone())])?
+            .result,
+    )?;
+    ensure!(sent == 1, "v2 counted {sent} transfers, expected 1");
+    ensure!(
+        as_u32(&run.submit(&plain, "version", vec![])?.result)? == 1,
+        "the plain Wasm token must not follow the ref"
     );
+    phases.verify = secs(t.elapsed());
+    phases.total = secs(started.elapsed());
 
-    let v = versions(host, &fleet.followers)?;
-    if v.iter().any(|&x| x != 2) {
-        bail!("expected every follower on v2, got {v:?}");
+    let one = Cost::from(&pin);
+    let report = Report {
+        followers: n,
+        protocol: FORK_PROTOCOL,
+        timelock_ledgers: args.timelock,
+        transactions: run.transactions,
+        ledger_entries: run.chain.len(),
+        calls: vec![
+            CallComparison::new("balance", &plain_balance, &follower_balance),
+            CallComparison::new("transfer", &plain_transfer, &follower_transfer),
+        ],
+        upgrade: Upgrade {
+            one_ref_update: Cost::from(&apply),
+            one_instance_update: one,
+            n_instance_updates_cpu_insns: one.cpu_insns * n as u64,
+            n_instance_updates_mem_bytes: one.mem_bytes * n as u64,
+            n_instance_updates_entries_written: one.entries_written as u64 * n as u64,
+            refused_before_timelock: refused,
+        },
+        verified: format!(
+            "all {n} followers run v2 with balances intact (holder {SENT}, admin {}); v2 counts transfers (sent = {sent}); the plain Wasm token stays on v1",
+            MINTED - SENT
+        ),
+        wall_seconds: phases,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_text(&report);
     }
-    for (i, &f) in fleet.followers.iter().enumerate() {
-        let n = call_u32(host, f, "bump", &[sym(host, "n")?.into()])?;
-        if n != i as u32 + 1 {
-            bail!("follower {i} lost its state: bump gave {n}");
-        }
-    }
-    println!("every follower answers version() = 2 and kept its own state (v2's bump: n+1)");
-
-    let (_, cpu, mem) = metered(host, || {
-        call_u32(host, fleet.followers[0], "hello", &[1u32.into()])
-    })?;
-    println!("one follower call (hello): {cpu} CPU instructions, {mem} bytes");
     Ok(())
+}
+
+fn print_text(r: &Report) {
+    println!(
+        "soroban-extref fleet: {} ExternalRef token followers, protocol {}, timelock {} ledgers",
+        r.followers, r.protocol, r.timelock_ledgers
+    );
+    println!("  {}", r.verified);
+    println!(
+        "  {} transactions, each simulated then applied with an enforcing footprint; {} ledger entries",
+        r.transactions, r.ledger_entries
+    );
+    println!();
+    println!("per call (metered, applied transaction)   plain Wasm    ExternalRef   ratio");
+    for c in &r.calls {
+        println!(
+            "  {:<9} CPU instructions {:>20} {:>13} {:>7.3}",
+            c.function, c.wasm.cpu_insns, c.external_ref.cpu_insns, c.cpu_ratio
+        );
+        println!(
+            "  {:<9} memory bytes     {:>20} {:>13}",
+            "", c.wasm.mem_bytes, c.external_ref.mem_bytes
+        );
+        println!(
+            "  {:<9} entries read     {:>20} {:>13}",
+            "", c.wasm.entries_read, c.external_ref.entries_read
+        );
+        let top: Vec<String> = c
+            .overhead_by_cost_type
+            .iter()
+            .take(4)
+            .map(|d| format!("{} {:+}", d.cost_type, d.cpu_insns))
+            .collect();
+        println!("  {:<9} extra CPU by cost type: {}", "", top.join(", "));
+    }
+    let u = &r.upgrade;
+    println!();
+    println!("upgrade of the whole fleet");
+    println!(
+        "  one ref update (manager apply):    {:>12} CPU, {:>10} bytes, {} entries written",
+        u.one_ref_update.cpu_insns, u.one_ref_update.mem_bytes, u.one_ref_update.entries_written
+    );
+    println!(
+        "  {} x update_current_contract_wasm: {:>12} CPU, {:>10} bytes, {} entries written",
+        r.followers,
+        u.n_instance_updates_cpu_insns,
+        u.n_instance_updates_mem_bytes,
+        u.n_instance_updates_entries_written
+    );
+    println!(
+        "  apply before the timelock was refused: {}",
+        u.refused_before_timelock
+    );
+    let w = &r.wall_seconds;
+    println!();
+    println!(
+        "wall time: {:.2} s (setup {:.2}, deploy {:.2}, transfers {:.2}, upgrade {:.2}, verify {:.2})",
+        w.total, w.setup, w.deploy, w.transfers, w.upgrade, w.verify
+    );
 }

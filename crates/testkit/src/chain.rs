@@ -18,7 +18,7 @@ use soroban_env_host::{
     },
     storage::{EntryWithLiveUntil, SnapshotSource},
     xdr::{
-        AccountId, ContractEvent, ContractExecutable, ContractIdPreimage,
+        AccountId, ContractCostType, ContractEvent, ContractExecutable, ContractIdPreimage,
         ContractIdPreimageFromAddress, CreateContractArgsV2, Hash, HostFunction, LedgerEntry,
         LedgerEntryData, LedgerKey, ScAddress, ScVal, Uint256,
     },
@@ -50,7 +50,11 @@ pub struct Receipt {
     /// Footprint sizes: ledger entries the transaction reads, and writes.
     pub read_only: usize,
     pub read_write: usize,
+    /// Encoded size of the ledger entries the transaction loads.
+    pub read_bytes: usize,
     pub events: Vec<ContractEvent>,
+    /// CPU instructions and memory bytes by cost type (types that charged).
+    pub by_cost_type: Vec<(ContractCostType, u64, u64)>,
 }
 
 /// The in-process ledger.
@@ -132,6 +136,7 @@ impl Chain {
             })
             .unzip();
 
+        let read_bytes: usize = entries.iter().map(|e| e.len()).sum();
         let auth: Vec<Vec<u8>> = sim.auth.iter().map(to_xdr).collect();
         let budget = Budget::default();
         budget.reset_cpu_limit(TX_INSTRUCTIONS as u64)?;
@@ -173,7 +178,16 @@ impl Chain {
                 }
             }
         }
+        let mut by_cost_type = vec![];
+        for ty in ContractCostType::variants() {
+            let t = budget.get_tracker(ty)?;
+            if t.cpu > 0 || t.mem > 0 {
+                by_cost_type.push((ty, t.cpu, t.mem));
+            }
+        }
         Ok(Receipt {
+            read_bytes,
+            by_cost_type,
             result,
             cpu_insns: budget.get_cpu_insns_consumed()?,
             mem_bytes: budget.get_mem_bytes_consumed()?,
