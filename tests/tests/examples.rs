@@ -5,7 +5,7 @@
 
 use extref_testkit::{
     account, args, assert_same_ledger, bytes32, call, call_u32, fixtures, hash_of, ledger_state,
-    recording_host, sym, upload, FORK_PROTOCOL,
+    recording_host, sym, upload, Governance, FORK_PROTOCOL,
 };
 use soroban_env_host::{
     xdr::{ContractEventBody, ContractEventType, ScSymbol, ScVal},
@@ -34,17 +34,11 @@ impl Governed {
     /// A manager with timelock `delay` (admin: account 1) and a factory.
     fn new(delay: u32) -> Result<Self, HostError> {
         let host = recording_host(FORK_PROTOCOL)?;
-        let admin = account(&host, 1)?;
-        let deployer = account(&host, 2)?;
-        let manager_hash = upload(&host, fixtures::MANAGER)?;
-        let factory_hash = upload(&host, fixtures::FACTORY)?;
-        let manager = host.create_contract_with_constructor(
-            deployer,
-            manager_hash,
-            bytes32(&host, [1; 32])?,
-            args(&host, &[admin.into(), delay.into()])?,
-        )?;
-        let factory = host.create_contract(deployer, factory_hash, bytes32(&host, [2; 32])?)?;
+        let Governance {
+            admin,
+            manager,
+            factory,
+        } = Governance::deploy(&host, delay)?;
         Ok(Governed {
             host,
             admin,

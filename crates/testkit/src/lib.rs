@@ -143,6 +143,35 @@ pub fn assert_same_ledger(before: &[EntryState], after: &[EntryState]) {
     );
 }
 
+/// A manager (admin: account 1, timelock `delay` ledgers) and a factory,
+/// deployed by account 2.
+pub struct Governance {
+    pub admin: AddressObject,
+    pub manager: AddressObject,
+    pub factory: AddressObject,
+}
+
+impl Governance {
+    pub fn deploy(host: &Host, delay: u32) -> Result<Self, HostError> {
+        let admin = account(host, 1)?;
+        let deployer = account(host, 2)?;
+        let manager_hash = upload(host, fixtures::MANAGER)?;
+        let factory_hash = upload(host, fixtures::FACTORY)?;
+        let manager = host.create_contract_with_constructor(
+            deployer,
+            manager_hash,
+            bytes32(host, [1; 32])?,
+            args(host, &[admin.into(), delay.into()])?,
+        )?;
+        let factory = host.create_contract(deployer, factory_hash, bytes32(host, [2; 32])?)?;
+        Ok(Governance {
+            admin,
+            manager,
+            factory,
+        })
+    }
+}
+
 /// A manager, a factory and the follower Wasm versions, set up on one host.
 pub struct Fleet {
     pub host: Host,
@@ -159,19 +188,13 @@ impl Fleet {
     /// timelock: `delay` 0, so `set_ref` is immediate) and the factory, and
     /// points the manager's `key` at v1.
     pub fn setup(host: Host, key: &str) -> Result<Self, HostError> {
-        let admin = account(&host, 1)?;
-        let deployer = account(&host, 2)?;
         let v1 = upload(&host, fixtures::FOLLOWER_V1)?;
         let v2 = upload(&host, fixtures::FOLLOWER_V2)?;
-        let manager_hash = upload(&host, fixtures::MANAGER)?;
-        let factory_hash = upload(&host, fixtures::FACTORY)?;
-        let manager = host.create_contract_with_constructor(
-            deployer,
-            manager_hash,
-            bytes32(&host, [1; 32])?,
-            args(&host, &[admin.into(), 0u32.into()])?,
-        )?;
-        let factory = host.create_contract(deployer, factory_hash, bytes32(&host, [2; 32])?)?;
+        let Governance {
+            admin,
+            manager,
+            factory,
+        } = Governance::deploy(&host, 0)?;
         let fleet = Fleet {
             host,
             admin,

@@ -260,18 +260,20 @@ impl Host {
         Ok(())
     }
 
-    /// A Wasm hash argument: exactly 32 bytes.
+    /// A Wasm hash argument: exactly 32 bytes, else `(Value, InvalidInput)`.
+    // Notes on metering: one object visit and the 32-byte copy are charged.
     fn wasm_hash_from_bytesobj_input(&self, wasm_hash: BytesObject) -> Result<Hash, HostError> {
-        let len = self.visit_obj(wasm_hash, |bytes: &ScBytes| Ok(bytes.len()))?;
-        if len != 32 {
-            return Err(self.err(
-                ScErrorType::Value,
-                ScErrorCode::InvalidInput,
-                "wasm hash must be 32 bytes",
-                &[wasm_hash.into()],
-            ));
-        }
-        self.hash_from_bytesobj_input("wasm_hash", wasm_hash)
+        self.visit_obj(wasm_hash, |bytes: &ScBytes| {
+            if bytes.len() != 32 {
+                return Err(self.err(
+                    ScErrorType::Value,
+                    ScErrorCode::InvalidInput,
+                    "wasm hash must be 32 bytes",
+                    &[wasm_hash.into()],
+                ));
+            }
+            self.fixed_length_bytes_from_slice("wasm_hash", bytes.as_slice())
+        })
     }
 
     /// `set_contract_wasm_ref`: points the current contract's reference `key`
