@@ -6,10 +6,18 @@
 //!   unused, which isolates the cost of carrying one more ledger entry;
 //! - `external_ref`: an ExternalRef follower resolving that ref.
 //!
-//! each with the module cache warm and cold. Wall time is criterion's; the
-//! host's deterministic metering (CPU, memory, by cost type) is printed once.
+//! each with the module cache warm and cold; and the same three cases called
+//! directly on a `Host` (`Env::call` on a fresh host whose enforcing storage
+//! holds the footprint's entries, already decoded), which leaves out the
+//! e2e layer's XDR decoding and encoding. Wall time is criterion's per case,
+//! plus interleaved ratios (`extref_benches::paired`); the host's
+//! deterministic metering (CPU, memory, by cost type) is printed once and
+//! written to `target/extref-bench/r1.md`.
+
+use std::rc::Rc;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use extref_benches::{markdown_table, paired, rounds, test_mode, thousands, write_report, Metered};
 use extref_testkit::{
     e2e::{
         code_key, contract_address, footprint, instance_entry, instance_key, invoke_fn,
@@ -19,8 +27,10 @@ use extref_testkit::{
     FORK_PROTOCOL,
 };
 use soroban_env_host::{
-    xdr::{ContractCostType, ContractExecutable, ScVal},
-    ModuleCache,
+    budget::Budget,
+    storage::{AccessType, Footprint, Storage},
+    xdr::{ContractCostType, ContractExecutable, HostFunction, ScVal},
+    Env, EnvBase, Host, MeteredOrdMap, ModuleCache, Symbol, TryFromVal, U32Val, Val,
 };
 
 struct Setup {
@@ -64,66 +74,228 @@ fn apply(s: &RefLedger, tx: &Tx, cache: Option<ModuleCache>) -> Applied {
     applied
 }
 
-fn by_type(a: &Applied) -> Vec<(ContractCostType, u64, u64)> {
-    ContractCostType::variants()
-        .into_iter()
-        .map(|ty| {
-            let t = a.budget.get_tracker(ty).unwrap();
-            (ty, t.cpu, t.mem)
-        })
-        .collect()
+fn metered(budget: &Budget) -> Metered {
+    Metered {
+        cpu: budget.get_cpu_insns_consumed().expect("cpu"),
+        mem: budget.get_mem_bytes_consumed().expect("mem"),
+        by_type: ContractCostType::variants()
+            .into_iter()
+            .map(|ty| {
+                let t = budget.get_tracker(ty).expect("tracker");
+                (format!("{ty:?}"), t.cpu, t.mem)
+            })
+            .collect(),
+    }
 }
 
-/// The metered table (deterministic), printed once before timing.
-fn report(st: &Setup, cache: &ModuleCache) {
-    for (label, warm) in [("warm", true), ("cold", false)] {
-        let runs: Vec<(&str, Applied)> = st
-            .txs
+/// `after - before`, per cost type: what happened in between.
+fn since(before: &Metered, after: &Metered) -> Metered {
+    Metered {
+        cpu: after.cpu - before.cpu,
+        mem: after.mem - before.mem,
+        by_type: before
+            .by_type
             .iter()
-            .map(|(name, tx)| (*name, apply(&st.s, tx, warm.then(|| cache.clone()))))
-            .collect();
-        let base = &runs[0].1;
-        let (bc, bm) = (
-            base.budget.get_cpu_insns_consumed().unwrap(),
-            base.budget.get_mem_bytes_consumed().unwrap(),
-        );
-        println!("R1 metered, module cache {label}:");
-        for (name, a) in &runs {
-            let (c, m) = (
-                a.budget.get_cpu_insns_consumed().unwrap(),
-                a.budget.get_mem_bytes_consumed().unwrap(),
-            );
-            println!(
-                "  {name:<13} cpu {c:>9} ({:+7}, x{:.4})  mem {m:>9} ({:+6}, x{:.4})",
-                c as i64 - bc as i64,
-                c as f64 / bc as f64,
-                m as i64 - bm as i64,
-                m as f64 / bm as f64
-            );
-        }
-        // Resolution itself: ExternalRef minus the control, by cost type.
-        let (ctl, ext) = (by_type(&runs[1].1), by_type(&runs[2].1));
-        let deltas: Vec<String> = ctl
-            .iter()
-            .zip(&ext)
-            .filter(|(a, b)| a.1 != b.1)
-            .map(|(a, b)| format!("{:?} {:+}", a.0, b.1 as i64 - a.1 as i64))
-            .collect();
-        println!("  resolution (external_ref - control) cpu by cost type: {}", deltas.join(", "));
-        let carry: Vec<String> = by_type(base)
-            .iter()
-            .zip(&ctl)
-            .filter(|(a, b)| a.1 != b.1)
-            .map(|(a, b)| format!("{:?} {:+}", a.0, b.1 as i64 - a.1 as i64))
-            .collect();
-        println!("  carrying the entry (control - wasm) cpu by cost type: {}", carry.join(", "));
+            .zip(&after.by_type)
+            .map(|((ty, c0, m0), (_, c1, m1))| (ty.clone(), c1 - c0, m1 - m0))
+            .collect(),
     }
+}
+
+/// `tx`'s call made directly on a fresh `Host`: enforcing storage holding
+/// the footprint's entries (decoded already, as the e2e layer leaves them),
+/// protocol 28, the module cache if warm. Returns the call's own metering
+/// (the host's budget before and after `call`).
+fn direct_call(s: &RefLedger, tx: &Tx, cache: Option<&ModuleCache>) -> Metered {
+    let setup = Budget::default();
+    setup.reset_unlimited().expect("unlimited");
+    let mut footprint = vec![];
+    let mut entries = vec![];
+    for key in tx.read_only() {
+        let key = Rc::new(key.clone());
+        let (entry, live_until) = s.ledger.get(&key).expect("footprint entry exists");
+        footprint.push((key.clone(), AccessType::ReadOnly));
+        entries.push((key, Some((Rc::new(entry.clone()), *live_until))));
+    }
+    footprint.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let storage = Storage::with_enforcing_footprint_and_map(
+        Footprint(MeteredOrdMap::from_map(footprint, &setup).expect("footprint")),
+        MeteredOrdMap::from_map(entries, &setup).expect("storage map"),
+    );
+    let budget = Budget::default();
+    let host = Host::with_storage_and_budget(storage, budget.clone());
+    host.set_ledger_info(s.ledger.info.clone())
+        .expect("ledger info");
+    if let Some(cache) = cache {
+        host.set_module_cache(cache.clone()).expect("module cache");
+    }
+    let HostFunction::InvokeContract(call) = &tx.host_fn else {
+        unreachable!("an invocation")
+    };
+    let contract = Val::try_from_val(&host, &ScVal::Address(call.contract_address.clone()))
+        .expect("address")
+        .try_into()
+        .expect("address object");
+    let func = Symbol::try_from_val(&host, &"hello").expect("symbol");
+    let args = host
+        .vec_new_from_slice(&[U32Val::from(41).into()])
+        .expect("args");
+    let before = metered(&budget);
+    let res = host.call(contract, func, args).expect("hello");
+    let after = metered(&budget);
+    assert_eq!(
+        u32::try_from(U32Val::try_from(res).expect("u32")).unwrap(),
+        42
+    );
+    since(&before, &after)
+}
+
+/// The metered table of one path (deterministic), in markdown, with the
+/// per-cost-type breakdown of carrying the entry and of resolution.
+fn metered_table(path: &str, runs: &[(&str, &str, Metered)]) -> String {
+    let mut rows = vec![];
+    let mut notes = String::new();
+    for chunk in runs.chunks(3) {
+        let base = &chunk[0].2;
+        for (cache, name, m) in chunk {
+            rows.push(vec![
+                cache.to_string(),
+                name.to_string(),
+                thousands(m.cpu),
+                format!(
+                    "{:+} ({:.3})",
+                    base.cpu_delta(m),
+                    m.cpu as f64 / base.cpu as f64
+                ),
+                thousands(m.mem),
+                format!(
+                    "{:+} ({:.4})",
+                    base.mem_delta(m),
+                    m.mem as f64 / base.mem as f64
+                ),
+            ]);
+        }
+        let (w, c, e) = (&chunk[0].2, &chunk[1].2, &chunk[2].2);
+        notes += &format!(
+            "- {} cache: carrying the entry (control - wasm) {:+} CPU: {}; resolution \
+             (external_ref - control) {:+} CPU: {}\n",
+            chunk[0].0,
+            w.cpu_delta(c),
+            w.cpu_delta_by_type(c),
+            c.cpu_delta(e),
+            c.cpu_delta_by_type(e)
+        );
+    }
+    format!(
+        "## R1 metered, {path}\n\n{}\n{notes}",
+        markdown_table(
+            &[
+                "module cache",
+                "case",
+                "CPU insns",
+                "vs wasm",
+                "memory bytes",
+                "vs wasm"
+            ],
+            &rows
+        )
+    )
+}
+
+fn to_metered(a: &Applied) -> Metered {
+    metered(&a.budget)
+}
+
+/// The metered tables of both paths, printed and returned.
+fn report(st: &Setup, cache: &ModuleCache) -> String {
+    let mut e2e = vec![];
+    let mut direct = vec![];
+    for (label, warm) in [("warm", true), ("cold", false)] {
+        for (name, tx) in &st.txs {
+            e2e.push((
+                label,
+                *name,
+                to_metered(&apply(&st.s, tx, warm.then(|| cache.clone()))),
+            ));
+            direct.push((label, *name, direct_call(&st.s, tx, warm.then_some(cache))));
+        }
+    }
+    let out = metered_table("e2e (`invoke_host_function`, XDR in and out)", &e2e)
+        + "\n"
+        + &metered_table("direct on a `Host` (`Env::call`)", &direct);
+    println!("{out}");
+    out
+}
+
+/// Interleaved wall-time ratios, each case against `wasm`, per path and cache.
+fn wall_ratios(st: &Setup, cache: &ModuleCache) -> String {
+    let mut rows = vec![];
+    let wasm = &st.txs[0].1;
+    for (label, warm) in [("warm", true), ("cold", false)] {
+        let c = || warm.then(|| cache.clone());
+        for (name, tx) in &st.txs[1..] {
+            let e2e = paired(
+                rounds(),
+                10,
+                || {
+                    apply(&st.s, wasm, c());
+                },
+                || {
+                    apply(&st.s, tx, c());
+                },
+            );
+            let direct = paired(
+                rounds(),
+                10,
+                || {
+                    direct_call(&st.s, wasm, warm.then_some(cache));
+                },
+                || {
+                    direct_call(&st.s, tx, warm.then_some(cache));
+                },
+            );
+            for (path, p) in [("e2e", e2e), ("direct Host", direct)] {
+                rows.push(vec![
+                    path.to_string(),
+                    label.to_string(),
+                    format!("{name} / wasm"),
+                    format!("{:.1}", p.a.as_secs_f64() * 1e6),
+                    format!("{:.1}", p.b.as_secs_f64() * 1e6),
+                    format!("**{:.3}** ({:.3}-{:.3})", p.ratio, p.ratio_q1, p.ratio_q3),
+                ]);
+            }
+        }
+    }
+    let out = format!(
+        "## R1 wall time (interleaved, {} rounds of 10 runs per side)\n\n{}",
+        rounds(),
+        markdown_table(
+            &[
+                "path",
+                "module cache",
+                "ratio",
+                "wasm us (median)",
+                "case us (median)",
+                "ratio median (IQR)"
+            ],
+            &rows
+        )
+    );
+    println!("{out}");
+    out
 }
 
 fn r1(c: &mut Criterion) {
     let st = setup();
     let cache = module_cache(FORK_PROTOCOL, &[FOLLOWER_V1]).expect("module cache");
-    report(&st, &cache);
+    let mut out = report(&st, &cache);
+    if !test_mode() {
+        out += "\n";
+        out += &wall_ratios(&st, &cache);
+    }
+    write_report("r1.md", &out);
+
     let mut group = c.benchmark_group("R1_e2e_hello");
     for (name, tx) in &st.txs {
         group.bench_with_input(BenchmarkId::new("warm", name), tx, |b, tx| {
@@ -131,6 +303,16 @@ fn r1(c: &mut Criterion) {
         });
         group.bench_with_input(BenchmarkId::new("cold", name), tx, |b, tx| {
             b.iter(|| apply(&st.s, tx, None))
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("R1_host_hello");
+    for (name, tx) in &st.txs {
+        group.bench_with_input(BenchmarkId::new("warm", name), tx, |b, tx| {
+            b.iter(|| direct_call(&st.s, tx, Some(&cache)))
+        });
+        group.bench_with_input(BenchmarkId::new("cold", name), tx, |b, tx| {
+            b.iter(|| direct_call(&st.s, tx, None))
         });
     }
     group.finish();

@@ -83,6 +83,12 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// materialize, then `cargo bench -p extref-benches -- ARGS` (R1-R4; `--quick` for a
+    /// short run).
+    Bench {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 /// Prints errors as a message plus its causes, without the backtrace anyhow would add when
@@ -112,5 +118,6 @@ fn run(cli: Cli) -> Result<()> {
             args,
         } => run::test(&mut repo, &args, skip_upstream),
         Cmd::Fleet { args } => run::fleet(&mut repo, &args),
+        Cmd::Bench { args } => run::bench(&mut repo, &args),
     }
 }

@@ -1,4 +1,5 @@
-//! `test` and `fleet`: wrappers so day-to-day work needs only two commands.
+//! `test`, `fleet` and `bench`: wrappers so day-to-day work needs only two commands (and
+//! benchmarking a third).
 
 use std::fs;
 use std::process::Command;
@@ -167,4 +168,18 @@ pub fn fleet(repo: &mut Repo, args: &[String]) -> Result<()> {
         .args(["run", "--release", "-p", "fleet", "--"])
         .args(args);
     run(cmd, "cargo run -p fleet")
+}
+
+/// `materialize`, then the criterion benchmarks (`benches/`), all four groups. `args` go to
+/// the bench binaries, e.g. `--quick` or a filter.
+pub fn bench(repo: &mut Repo, args: &[String]) -> Result<()> {
+    crate::materialize::materialize(repo, false)?;
+    let mut cmd = Command::new(cargo_bin());
+    cmd.current_dir(&repo.root)
+        .args(["bench", "-p", "extref-benches"]);
+    if repo.root.join("Cargo.lock").is_file() {
+        cmd.arg("--locked");
+    }
+    cmd.arg("--").args(args);
+    run(cmd, "cargo bench -p extref-benches")
 }
