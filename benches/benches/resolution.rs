@@ -144,10 +144,7 @@ fn direct_call(s: &RefLedger, tx: &Tx, cache: Option<&ModuleCache>) -> Metered {
     let before = metered(&budget);
     let res = host.call(contract, func, args).expect("hello");
     let after = metered(&budget);
-    assert_eq!(
-        u32::try_from(U32Val::try_from(res).expect("u32")).unwrap(),
-        42
-    );
+    assert_eq!(u32::from(U32Val::try_from(res).expect("u32")), 42);
     since(&before, &after)
 }
 

@@ -19,20 +19,29 @@ pub fn quick() -> bool {
     std::env::args().any(|a| a == "--quick")
 }
 
-/// True when criterion runs the binary as a test (`cargo test --benches`,
-/// or `cargo bench -- --test`): each bench runs once, so the benches'
-/// own interleaved measurements are skipped as well.
+/// True when criterion runs the binary as a test, each bench once: under
+/// `cargo test --benches` (no `--bench` flag) or `cargo bench -- --test`
+/// (criterion's own rule). The benches' own interleaved wall-time
+/// measurements are skipped then, and setups may shrink.
 pub fn test_mode() -> bool {
-    std::env::args().any(|a| a == "--test")
+    let args: Vec<String> = std::env::args().collect();
+    !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--test")
 }
 
 /// `<repo>/target/extref-bench/`, where each bench writes its report
-/// (markdown tables, JSON, the R3 plot) for `docs/benchmarks.md`.
+/// (markdown tables, the R3 plot) for `docs/benchmarks.md`
+/// (`test-mode/` below it in test mode).
 pub fn report_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let dir = target.join("extref-bench");
+    // Test-mode runs (each bench once, shrunken setups) must not overwrite
+    // the measured reports.
+    let dir = if test_mode() {
+        target.join("extref-bench").join("test-mode")
+    } else {
+        target.join("extref-bench")
+    };
     std::fs::create_dir_all(&dir).expect("creating target/extref-bench");
     dir
 }
@@ -210,7 +219,7 @@ pub fn thousands(n: impl Into<i128>) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

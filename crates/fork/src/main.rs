@@ -68,8 +68,8 @@ enum Cmd {
     Check,
     /// Show each crate's series, overlay and materialized state.
     Status,
-    /// materialize + check + `cargo test --workspace` + the contract workspaces' native tests +
-    /// upstream soroban-env-host tests.
+    /// materialize + check + `cargo test --workspace` + the benchmarks once each (test mode) +
+    /// the contract workspaces' native tests + upstream soroban-env-host tests.
     Test {
         /// Skip upstream's soroban-env-host integration tests (the slow part).
         #[arg(long)]

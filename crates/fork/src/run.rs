@@ -18,9 +18,9 @@ fn run(mut cmd: Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// `materialize`, `check`, the workspace's tests, the example contracts' native tests, then
-/// upstream's own soroban-env-host integration tests built against the fork. `harness_args`
-/// go to the test binaries.
+/// `materialize`, `check`, the workspace's tests, the benchmarks once each, the example
+/// contracts' native tests, then upstream's own soroban-env-host integration tests built
+/// against the fork. `harness_args` go to the test binaries.
 pub fn test(repo: &mut Repo, harness_args: &[String], skip_upstream: bool) -> Result<()> {
     crate::materialize::materialize(repo, false)?;
     crate::check::check(repo)?;
@@ -34,6 +34,16 @@ pub fn test(repo: &mut Repo, harness_args: &[String], skip_upstream: bool) -> Re
         cmd.arg("--").args(harness_args);
     }
     run(cmd, "cargo test --workspace")?;
+
+    // The benchmarks, each run once (criterion's test mode, debug build): they must keep
+    // building and their deterministic assertions (metered identities, flat costs) hold.
+    let mut cmd = Command::new(cargo_bin());
+    cmd.current_dir(&repo.root)
+        .args(["test", "-p", "extref-benches", "--benches"]);
+    if repo.root.join("Cargo.lock").is_file() {
+        cmd.arg("--locked");
+    }
+    run(cmd, "the benchmarks in test mode (cargo test --benches)")?;
 
     for (ws, features) in CONTRACT_TESTS {
         let what = match features {

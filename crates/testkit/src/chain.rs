@@ -4,6 +4,9 @@
 //! then applied with `invoke_host_function` (enforcing footprint and auth, a
 //! fresh budget, an optional module cache) and committed. Costs are the
 //! applied transaction's own metering, as a validator would charge them.
+//! Benchmarks split that in two: [`Chain::prepare`] simulates once, and
+//! [`Chain::apply`] applies the prepared transaction without committing, as
+//! often as they like.
 //!
 //! Unlike [`crate::e2e::LedgerState`] (a list, fine for a handful of
 //! entries), entries are kept in a map so that fleets of thousands of
@@ -14,7 +17,8 @@ use std::{collections::BTreeMap, rc::Rc};
 use soroban_env_host::{
     budget::Budget,
     e2e_invoke::{
-        invoke_host_function, invoke_host_function_in_recording_mode, RecordingInvocationAuthMode,
+        invoke_host_function, invoke_host_function_in_recording_mode, LedgerEntryChange,
+        RecordingInvocationAuthMode,
     },
     storage::{EntryWithLiveUntil, SnapshotSource},
     xdr::{
@@ -55,6 +59,24 @@ pub struct Receipt {
     pub events: Vec<ContractEvent>,
     /// CPU instructions and memory bytes by cost type (types that charged).
     pub by_cost_type: Vec<(ContractCostType, u64, u64)>,
+}
+
+/// A simulated transaction ready to apply ([`Chain::prepare`]): the encoded
+/// inputs of `invoke_host_function`, with the footprint's ledger entries as
+/// they were when it was prepared. [`Chain::apply`] runs it any number of
+/// times without committing.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    host_fn: Vec<u8>,
+    resources: Vec<u8>,
+    restored_rw_entry_indices: Vec<u32>,
+    source: Vec<u8>,
+    auth: Vec<Vec<u8>>,
+    entries: Vec<Vec<u8>>,
+    ttls: Vec<Vec<u8>>,
+    read_only: usize,
+    read_write: usize,
+    read_bytes: usize,
 }
 
 /// The in-process ledger.
@@ -107,6 +129,17 @@ impl Chain {
     /// Simulates, applies and commits `host_fn`. The error is the
     /// invocation's (nothing is committed then).
     pub fn submit(&mut self, host_fn: HostFunction) -> Result<Receipt, HostError> {
+        let tx = self.prepare(host_fn)?;
+        let (receipt, changes) = self.execute(&tx)?;
+        self.commit(&changes);
+        Ok(receipt)
+    }
+
+    /// Simulates `host_fn` on the current ledger (recording mode) and returns
+    /// the transaction a validator would receive: encoded host function,
+    /// resources (footprint), auth, and the footprint's ledger entries as
+    /// they are now. Nothing changes; the error is the simulated invocation's.
+    pub fn prepare(&self, host_fn: HostFunction) -> Result<Prepared, HostError> {
         let budget = Budget::default();
         budget.reset_cpu_limit(TX_INSTRUCTIONS as u64)?;
         let sim = invoke_host_function_in_recording_mode(
@@ -121,7 +154,7 @@ impl Chain {
             &mut vec![],
         )?;
         sim.invoke_result?;
-        let footprint = sim.resources.footprint.clone();
+        let footprint = &sim.resources.footprint;
         let (entries, ttls): (Vec<Vec<u8>>, Vec<Vec<u8>>) = footprint
             .read_only
             .iter()
@@ -135,31 +168,79 @@ impl Chain {
                 (to_xdr(entry.as_ref()), ttl)
             })
             .unzip();
+        Ok(Prepared {
+            read_bytes: entries.iter().map(|e| e.len()).sum(),
+            read_only: footprint.read_only.len(),
+            read_write: footprint.read_write.len(),
+            host_fn: to_xdr(&host_fn),
+            resources: to_xdr(&sim.resources),
+            restored_rw_entry_indices: sim.restored_rw_entry_indices,
+            source: to_xdr(&self.source),
+            auth: sim.auth.iter().map(to_xdr).collect(),
+            entries,
+            ttls,
+        })
+    }
 
-        let read_bytes: usize = entries.iter().map(|e| e.len()).sum();
-        let auth: Vec<Vec<u8>> = sim.auth.iter().map(to_xdr).collect();
+    /// Applies `tx` (enforcing footprint and auth, a fresh budget, this
+    /// ledger's module cache) without committing anything: applying the same
+    /// prepared transaction again gives the same result and metering, which
+    /// is what benchmarks time. The ledger entries are those `tx` was
+    /// prepared with; the error is the invocation's.
+    pub fn apply(&self, tx: &Prepared) -> Result<Receipt, HostError> {
+        Ok(self.execute(tx)?.0)
+    }
+
+    /// [`Chain::apply`], also returning the ledger changes to commit.
+    fn execute(&self, tx: &Prepared) -> Result<(Receipt, Vec<LedgerEntryChange>), HostError> {
+        let seed = PRNG_SEED.to_vec();
         let budget = Budget::default();
         budget.reset_cpu_limit(TX_INSTRUCTIONS as u64)?;
         let res = invoke_host_function(
             &budget,
             false,
-            to_xdr(&host_fn),
-            to_xdr(&sim.resources),
-            &sim.restored_rw_entry_indices,
-            to_xdr(&self.source),
-            auth.into_iter(),
+            &tx.host_fn,
+            &tx.resources,
+            &tx.restored_rw_entry_indices,
+            &tx.source,
+            tx.auth.iter(),
             self.info.clone(),
-            entries.into_iter(),
-            ttls.into_iter(),
-            PRNG_SEED.to_vec(),
+            tx.entries.iter(),
+            tx.ttls.iter(),
+            &seed,
             &mut vec![],
             None,
             self.cache.clone(),
         )?;
         let result: ScVal = from_xdr(&res.encoded_invoke_result?);
+        let mut by_cost_type = vec![];
+        for ty in ContractCostType::variants() {
+            let t = budget.get_tracker(ty)?;
+            if t.cpu > 0 || t.mem > 0 {
+                by_cost_type.push((ty, t.cpu, t.mem));
+            }
+        }
+        let receipt = Receipt {
+            read_bytes: tx.read_bytes,
+            by_cost_type,
+            result,
+            cpu_insns: budget.get_cpu_insns_consumed()?,
+            mem_bytes: budget.get_mem_bytes_consumed()?,
+            read_only: tx.read_only,
+            read_write: tx.read_write,
+            events: res
+                .encoded_contract_events
+                .iter()
+                .map(|e| from_xdr(e))
+                .collect(),
+        };
+        Ok((receipt, res.ledger_changes))
+    }
 
+    /// Writes an applied transaction's changes to the ledger.
+    fn commit(&mut self, changes: &[LedgerEntryChange]) {
         let map = Rc::make_mut(&mut self.entries);
-        for change in &res.ledger_changes {
+        for change in changes {
             let key: LedgerKey = from_xdr(&change.encoded_key);
             let new_live_until = change.ttl_change.as_ref().map(|t| t.new_live_until_ledger);
             if change.read_only {
@@ -178,27 +259,6 @@ impl Chain {
                 }
             }
         }
-        let mut by_cost_type = vec![];
-        for ty in ContractCostType::variants() {
-            let t = budget.get_tracker(ty)?;
-            if t.cpu > 0 || t.mem > 0 {
-                by_cost_type.push((ty, t.cpu, t.mem));
-            }
-        }
-        Ok(Receipt {
-            read_bytes,
-            by_cost_type,
-            result,
-            cpu_insns: budget.get_cpu_insns_consumed()?,
-            mem_bytes: budget.get_mem_bytes_consumed()?,
-            read_only: footprint.read_only.len(),
-            read_write: footprint.read_write.len(),
-            events: res
-                .encoded_contract_events
-                .iter()
-                .map(|e| from_xdr(e))
-                .collect(),
-        })
     }
 
     /// Uploads `wasm` and adds it to the module cache (as a validator's cache
