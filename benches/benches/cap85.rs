@@ -27,7 +27,9 @@
 //! stellar-core's apply does.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use extref_benches::{markdown_table, paired, rounds, test_mode, thousands, write_report, Metered};
+use extref_benches::{
+    count_mode, markdown_table, paired, rounds, test_mode, thousands, write_report, Metered,
+};
 use extref_testkit::fixtures::FOLLOWER_V1;
 
 /// `(const_term, linear_term)` per cost type, in XDR order: a cost model.
@@ -638,6 +640,20 @@ fn r2(c: &mut Criterion) {
     let cap_cache = cap85::module_cache(FOLLOWER_V1);
     let m27 = fork::default_model("27.0.1 default");
     let m28 = cap85::default_model("28.0.2 default");
+    let mut cases: Vec<(String, Box<dyn FnMut() + '_>)> = vec![];
+    for (i, case) in CASES.iter().enumerate() {
+        let (tx, m, cache) = (&fork_txs[i], &m27, &fork_cache);
+        cases.push((
+            format!("fork_{case}"),
+            Box::new(move || fork::apply(tx, &fork::budget(m), cache)),
+        ));
+        let (tx, m, cache) = (&cap_txs[i], &m28, &cap_cache);
+        cases.push((
+            format!("cap85_{case}"),
+            Box::new(move || cap85::apply(tx, &cap85::budget(m), cache)),
+        ));
+    }
+    count_mode(cases);
 
     let mut report = metered_report(&fork_txs, &cap_txs, &fork_cache, &cap_cache, &m27, &m28);
 

@@ -211,6 +211,14 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
+    // Instruction counting (benches/instructions.sh) needs the fork side only;
+    // the reference is counted by running crates/drift's binary itself.
+    extref_benches::count_mode(vec![(
+        "fork".to_string(),
+        Box::new(|| {
+            black_box(workload::run());
+        }),
+    )]);
     let bench_started = Instant::now();
     let root = repo_root();
     let mut reference = Reference::start(&root);

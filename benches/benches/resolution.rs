@@ -17,11 +17,13 @@
 use std::rc::Rc;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use extref_benches::{markdown_table, paired, rounds, test_mode, thousands, write_report, Metered};
+use extref_benches::{
+    count_mode, markdown_table, paired, rounds, test_mode, thousands, write_report, Metered,
+};
 use extref_testkit::{
     e2e::{
         code_key, contract_address, footprint, instance_entry, instance_key, invoke_fn,
-        module_cache, wasm_hash, Applied, RefLedger, Tx, LIVE_UNTIL,
+        module_cache, wasm_hash, Applied, EncodedTx, RefLedger, Tx, LIVE_UNTIL,
     },
     fixtures::FOLLOWER_V1,
     FORK_PROTOCOL,
@@ -35,7 +37,14 @@ use soroban_env_host::{
 
 struct Setup {
     s: RefLedger,
-    txs: Vec<(&'static str, Tx)>,
+    txs: Vec<(&'static str, Case)>,
+}
+
+/// A transaction, and its XDR inputs encoded once (as stellar-core holds
+/// them), so that timing covers the host's work only.
+struct Case {
+    tx: Tx,
+    enc: EncodedTx,
 }
 
 fn setup() -> Setup {
@@ -58,18 +67,23 @@ fn setup() -> Setup {
         ),
     );
     let external_ref = s.follower_call("hello", args, FOLLOWER_V1);
-    Setup {
-        s,
-        txs: vec![
-            ("wasm", wasm),
-            ("control", control),
-            ("external_ref", external_ref),
-        ],
-    }
+    let case = |tx: Tx| Case {
+        enc: s.ledger.encode(&tx),
+        tx,
+    };
+    let txs = vec![
+        ("wasm", case(wasm)),
+        ("control", case(control)),
+        ("external_ref", case(external_ref)),
+    ];
+    Setup { s, txs }
 }
 
-fn apply(s: &RefLedger, tx: &Tx, cache: Option<ModuleCache>) -> Applied {
-    let applied = s.ledger.apply(tx, cache).expect("invocation");
+fn apply(s: &RefLedger, case: &Case, cache: Option<ModuleCache>) -> Applied {
+    let applied = s
+        .ledger
+        .apply_encoded(&case.enc, cache)
+        .expect("invocation");
     assert_eq!(applied.result.as_ref().expect("hello"), &ScVal::U32(42));
     applied
 }
@@ -106,7 +120,8 @@ fn since(before: &Metered, after: &Metered) -> Metered {
 /// the footprint's entries (decoded already, as the e2e layer leaves them),
 /// protocol 28, the module cache if warm. Returns the call's own metering
 /// (the host's budget before and after `call`).
-fn direct_call(s: &RefLedger, tx: &Tx, cache: Option<&ModuleCache>) -> Metered {
+fn direct_call(s: &RefLedger, case: &Case, cache: Option<&ModuleCache>) -> Metered {
+    let tx = &case.tx;
     let setup = Budget::default();
     setup.reset_unlimited().expect("unlimited");
     let mut footprint = vec![];
@@ -286,6 +301,25 @@ fn wall_ratios(st: &Setup, cache: &ModuleCache) -> String {
 fn r1(c: &mut Criterion) {
     let st = setup();
     let cache = module_cache(FORK_PROTOCOL, &[FOLLOWER_V1]).expect("module cache");
+    let mut cases: Vec<(String, Box<dyn FnMut() + '_>)> = vec![];
+    for (name, tx) in &st.txs {
+        for (label, warm) in [("warm", true), ("cold", false)] {
+            let (s, cache) = (&st.s, &cache);
+            cases.push((
+                format!("e2e_{label}_{name}"),
+                Box::new(move || {
+                    apply(s, tx, warm.then(|| cache.clone()));
+                }),
+            ));
+            cases.push((
+                format!("host_{label}_{name}"),
+                Box::new(move || {
+                    direct_call(s, tx, warm.then_some(cache));
+                }),
+            ));
+        }
+    }
+    count_mode(cases);
     let mut out = report(&st, &cache);
     if !test_mode() {
         out += "\n";

@@ -23,9 +23,12 @@ pub fn quick() -> bool {
 /// `cargo test --benches` (no `--bench` flag) or `cargo bench -- --test`
 /// (criterion's own rule). The benches' own interleaved wall-time
 /// measurements are skipped then, and setups may shrink.
+/// `--list` (criterion lists the benches) counts as test mode too: nothing
+/// is measured.
 pub fn test_mode() -> bool {
     let args: Vec<String> = std::env::args().collect();
-    !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--test")
+    let has = |flag: &str| args.iter().any(|a| a == flag);
+    !has("--bench") || has("--test") || has("--list")
 }
 
 /// `<repo>/target/extref-bench/`, where each bench writes its report
@@ -229,4 +232,31 @@ pub fn thousands(n: impl Into<i128>) -> String {
     } else {
         out
     }
+}
+
+/// The request of instruction-count mode, `EXTREF_BENCH_COUNT=<case>:<runs>`
+/// (set by `benches/instructions.sh`, which runs the bench binaries under
+/// callgrind): run one case that many times, nothing else, and exit.
+pub fn count_request() -> Option<(String, u32)> {
+    let spec = std::env::var("EXTREF_BENCH_COUNT").ok()?;
+    let (case, runs) = spec.rsplit_once(':')?;
+    Some((case.to_string(), runs.parse().ok()?))
+}
+
+/// In instruction-count mode, runs the requested case of `cases` and exits
+/// the process; otherwise returns. A bench calls it after its setup, so a
+/// count of `k` runs minus a count of 1 run is `k - 1` runs alone.
+pub fn count_mode(cases: Vec<(String, Box<dyn FnMut() + '_>)>) {
+    let Some((name, runs)) = count_request() else {
+        return;
+    };
+    let names: Vec<String> = cases.iter().map(|c| c.0.clone()).collect();
+    let Some((_, mut f)) = cases.into_iter().find(|(n, _)| *n == name) else {
+        eprintln!("no case {name:?}; cases: {}", names.join(" "));
+        std::process::exit(2);
+    };
+    for _ in 0..runs {
+        f();
+    }
+    std::process::exit(0);
 }

@@ -180,8 +180,9 @@ pub fn fleet(repo: &mut Repo, args: &[String]) -> Result<()> {
     run(cmd, "cargo run -p fleet")
 }
 
-/// `materialize`, then the criterion benchmarks (`benches/`), all four groups. `args` go to
-/// the bench binaries, e.g. `--quick` or a filter.
+/// `materialize`, then the criterion benchmarks (`benches/`), all four groups, then (for
+/// the whole set, with valgrind installed) `benches/instructions.py`. `args` go to the bench
+/// binaries, e.g. `--quick` or a filter.
 pub fn bench(repo: &mut Repo, args: &[String]) -> Result<()> {
     crate::materialize::materialize(repo, false)?;
     let mut cmd = Command::new(cargo_bin());
@@ -191,5 +192,26 @@ pub fn bench(repo: &mut Repo, args: &[String]) -> Result<()> {
         cmd.arg("--locked");
     }
     cmd.arg("--").args(args);
-    run(cmd, "cargo bench -p extref-benches")
+    run(cmd, "cargo bench -p extref-benches")?;
+
+    // The instruction counts (callgrind), when the whole set was asked for and valgrind
+    // is installed: noise-free ratios beside the wall-time ones.
+    let whole = args.is_empty() || args == ["--quick"];
+    let have = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if whole && have("valgrind") && have("python3") {
+        let mut cmd = Command::new("python3");
+        cmd.current_dir(&repo.root).arg("benches/instructions.py");
+        run(
+            cmd,
+            "instruction counts under callgrind (benches/instructions.py)",
+        )?;
+    } else if whole {
+        eprintln!("skipping instruction counts: needs valgrind and python3");
+    }
+    Ok(())
 }

@@ -330,6 +330,22 @@ impl From<&LedgerEntryChange> for Change {
     }
 }
 
+/// A transaction and its footprint's entries encoded as stellar-core passes
+/// them to `invoke_host_function` ([`LedgerState::encode`]).
+#[derive(Clone, Debug)]
+pub struct EncodedTx {
+    pub host_fn: Vec<u8>,
+    pub resources: Vec<u8>,
+    pub restored_rw_entry_indices: Vec<u32>,
+    pub source: Vec<u8>,
+    pub auth: Vec<Vec<u8>>,
+    /// The existing footprint entries and their TTL entries (empty for
+    /// entries without one).
+    pub entries: Vec<Vec<u8>>,
+    pub ttls: Vec<Vec<u8>>,
+    pub instructions: u32,
+}
+
 /// The outcome of an enforcing invocation, decoded.
 pub struct Applied {
     pub result: Result<ScVal, HostError>,
@@ -449,23 +465,47 @@ impl LedgerState {
     /// API's own failure (budget, internal errors such as malformed inputs);
     /// the invocation's error is in [`Applied::result`].
     pub fn apply(&self, tx: &Tx, module_cache: Option<ModuleCache>) -> Result<Applied, HostError> {
-        let budget = Budget::default();
-        budget.reset_cpu_limit(tx.resources.instructions as u64)?;
+        self.apply_encoded(&self.encode(tx), module_cache)
+    }
+
+    /// `tx` and its footprint's entries as the XDR stellar-core hands the
+    /// host, encoded once: a bench times [`Self::apply_encoded`] alone.
+    pub fn encode(&self, tx: &Tx) -> EncodedTx {
         let (entries, ttls) = self.encoded_footprint_entries(tx);
-        let auth: Vec<Vec<u8>> = tx.auth.iter().map(to_xdr).collect();
+        EncodedTx {
+            host_fn: to_xdr(&tx.host_fn),
+            resources: to_xdr(&tx.resources),
+            restored_rw_entry_indices: tx.restored_rw_entry_indices.clone(),
+            source: to_xdr(&tx.source),
+            auth: tx.auth.iter().map(to_xdr).collect(),
+            entries,
+            ttls,
+            instructions: tx.resources.instructions,
+        }
+    }
+
+    /// Applies an encoded transaction (see [`Self::apply`]) on a fresh
+    /// `Budget::default()` limited to its instructions.
+    pub fn apply_encoded(
+        &self,
+        tx: &EncodedTx,
+        module_cache: Option<ModuleCache>,
+    ) -> Result<Applied, HostError> {
+        let budget = Budget::default();
+        budget.reset_cpu_limit(tx.instructions as u64)?;
         let mut diagnostics = vec![];
         let res = invoke_host_function(
             &budget,
             true,
-            to_xdr(&tx.host_fn),
-            to_xdr(&tx.resources),
+            &tx.host_fn,
+            &tx.resources,
             &tx.restored_rw_entry_indices,
-            to_xdr(&tx.source),
-            auth.into_iter(),
+            &tx.source,
+            tx.auth.iter(),
             self.info.clone(),
-            entries.into_iter(),
-            ttls.into_iter(),
-            PRNG_SEED.to_vec(),
+            tx.entries.iter(),
+            tx.ttls.iter(),
+            &PRNG_SEED.to_vec(),
             &mut diagnostics,
             None,
             module_cache,
