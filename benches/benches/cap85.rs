@@ -370,6 +370,21 @@ macro_rules! common_driver {
             metered(&b)
         }
 
+        /// Asserts that every transaction meters the same under `model` as
+        /// under `Budget::default()`: `model` is the default, read off exactly.
+        pub fn assert_model_is_default(txs: &[Prepared], model: &CostModel, cache: &ModuleCache) {
+            for (i, tx) in txs.iter().enumerate() {
+                let (a, b) = (run(tx, model, cache), run_default(tx, cache));
+                assert_eq!(
+                    (a.cpu, a.mem),
+                    (b.cpu, b.mem),
+                    "{} {}: the model read off is not the default",
+                    model.name,
+                    crate::CASES[i]
+                );
+            }
+        }
+
         /// Checks the call returned `HELLO_ARG + 1`.
         fn check_result(encoded: Result<Vec<u8>, HostError>) {
             let v: ScVal = from_xdr(&encoded.expect("hello succeeds"));
@@ -529,30 +544,8 @@ fn metered_report(
 ) -> String {
     // Reading the default models off is exact: the fork under 27.0.1's model
     // and CAP-85 under 28.0.2's meter exactly as under `Budget::default()`.
-    for (i, tx) in fork_txs.iter().enumerate() {
-        let (a, b) = (
-            fork::run(tx, m27, fork_cache),
-            fork::run_default(tx, fork_cache),
-        );
-        assert_eq!(
-            (a.cpu, a.mem),
-            (b.cpu, b.mem),
-            "fork {}: probed model",
-            CASES[i]
-        );
-    }
-    for (i, tx) in cap_txs.iter().enumerate() {
-        let (a, b) = (
-            cap85::run(tx, m28, cap_cache),
-            cap85::run_default(tx, cap_cache),
-        );
-        assert_eq!(
-            (a.cpu, a.mem),
-            (b.cpu, b.mem),
-            "cap85 {}: probed model",
-            CASES[i]
-        );
-    }
+    fork::assert_model_is_default(fork_txs, m27, fork_cache);
+    cap85::assert_model_is_default(cap_txs, m28, cap_cache);
 
     let mut rows = vec![];
     for model in [m27, m28] {
