@@ -17,8 +17,7 @@ use std::{collections::BTreeMap, rc::Rc};
 use soroban_env_host::{
     budget::Budget,
     e2e_invoke::{
-        invoke_host_function, invoke_host_function_in_recording_mode, LedgerEntryChange,
-        RecordingInvocationAuthMode,
+        invoke_host_function_in_recording_mode, LedgerEntryChange, RecordingInvocationAuthMode,
     },
     storage::{EntryWithLiveUntil, SnapshotSource},
     xdr::{
@@ -30,8 +29,9 @@ use soroban_env_host::{
 };
 
 use crate::e2e::{
-    created_address, from_xdr, has_ttl, invoke_fn, key_of, ledger_info, module_cache,
-    source_account, to_xdr, ttl_entry, wasm_hash, PRNG_SEED, TX_INSTRUCTIONS,
+    created_address, from_xdr, has_ttl, invoke_encoded, invoke_fn, key_of, ledger_info,
+    module_cache, source_account, to_xdr, ttl_entry, wasm_hash, EncodedTx, PRNG_SEED,
+    TX_INSTRUCTIONS,
 };
 
 type Entries = BTreeMap<LedgerKey, EntryWithLiveUntil>;
@@ -67,13 +67,7 @@ pub struct Receipt {
 /// times without committing.
 #[derive(Clone, Debug)]
 pub struct Prepared {
-    host_fn: Vec<u8>,
-    resources: Vec<u8>,
-    restored_rw_entry_indices: Vec<u32>,
-    source: Vec<u8>,
-    auth: Vec<Vec<u8>>,
-    entries: Vec<Vec<u8>>,
-    ttls: Vec<Vec<u8>>,
+    tx: EncodedTx,
     read_only: usize,
     read_write: usize,
     read_bytes: usize,
@@ -172,13 +166,16 @@ impl Chain {
             read_bytes: entries.iter().map(|e| e.len()).sum(),
             read_only: footprint.read_only.len(),
             read_write: footprint.read_write.len(),
-            host_fn: to_xdr(&host_fn),
-            resources: to_xdr(&sim.resources),
-            restored_rw_entry_indices: sim.restored_rw_entry_indices,
-            source: to_xdr(&self.source),
-            auth: sim.auth.iter().map(to_xdr).collect(),
-            entries,
-            ttls,
+            tx: EncodedTx {
+                host_fn: to_xdr(&host_fn),
+                resources: to_xdr(&sim.resources),
+                restored_rw_entry_indices: sim.restored_rw_entry_indices,
+                source: to_xdr(&self.source),
+                auth: sim.auth.iter().map(to_xdr).collect(),
+                entries,
+                ttls,
+                instructions: TX_INSTRUCTIONS,
+            },
         })
     }
 
@@ -193,25 +190,7 @@ impl Chain {
 
     /// [`Chain::apply`], also returning the ledger changes to commit.
     fn execute(&self, tx: &Prepared) -> Result<(Receipt, Vec<LedgerEntryChange>), HostError> {
-        let seed = PRNG_SEED.to_vec();
-        let budget = Budget::default();
-        budget.reset_cpu_limit(TX_INSTRUCTIONS as u64)?;
-        let res = invoke_host_function(
-            &budget,
-            false,
-            &tx.host_fn,
-            &tx.resources,
-            &tx.restored_rw_entry_indices,
-            &tx.source,
-            tx.auth.iter(),
-            self.info.clone(),
-            tx.entries.iter(),
-            tx.ttls.iter(),
-            &seed,
-            &mut vec![],
-            None,
-            self.cache.clone(),
-        )?;
+        let (res, budget) = invoke_encoded(&self.info, &tx.tx, None, self.cache.clone())?;
         let result: ScVal = from_xdr(&res.encoded_invoke_result?);
         let mut by_cost_type = vec![];
         for ty in ContractCostType::variants() {

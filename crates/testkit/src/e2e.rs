@@ -14,8 +14,8 @@ use soroban_env_host::{
     budget::{AsBudget, Budget},
     e2e_invoke::{
         invoke_host_function, invoke_host_function_in_recording_mode,
-        InvokeHostFunctionRecordingModeResult, LedgerEntryChange, LedgerEntryLiveUntilChange,
-        RecordingInvocationAuthMode,
+        InvokeHostFunctionRecordingModeResult, InvokeHostFunctionResult, LedgerEntryChange,
+        LedgerEntryLiveUntilChange, RecordingInvocationAuthMode,
     },
     e2e_testutils,
     testutils::MockSnapshotSource,
@@ -330,6 +330,39 @@ impl From<&LedgerEntryChange> for Change {
     }
 }
 
+/// `e2e_invoke::invoke_host_function` on an encoded transaction, as
+/// stellar-core applies it: a fresh `Budget::default()` limited to the
+/// transaction's instructions (returned for its trackers), diagnostics when
+/// asked for.
+pub fn invoke_encoded(
+    info: &LedgerInfo,
+    tx: &EncodedTx,
+    diagnostics: Option<&mut Vec<DiagnosticEvent>>,
+    module_cache: Option<ModuleCache>,
+) -> Result<(InvokeHostFunctionResult, Budget), HostError> {
+    let budget = Budget::default();
+    budget.reset_cpu_limit(tx.instructions as u64)?;
+    let enable_diagnostics = diagnostics.is_some();
+    let mut sink = vec![];
+    let res = invoke_host_function(
+        &budget,
+        enable_diagnostics,
+        &tx.host_fn,
+        &tx.resources,
+        &tx.restored_rw_entry_indices,
+        &tx.source,
+        tx.auth.iter(),
+        info.clone(),
+        tx.entries.iter(),
+        tx.ttls.iter(),
+        &PRNG_SEED.to_vec(),
+        diagnostics.unwrap_or(&mut sink),
+        None,
+        module_cache,
+    )?;
+    Ok((res, budget))
+}
+
 /// A transaction and its footprint's entries encoded as stellar-core passes
 /// them to `invoke_host_function` ([`LedgerState::encode`]).
 #[derive(Clone, Debug)]
@@ -491,25 +524,8 @@ impl LedgerState {
         tx: &EncodedTx,
         module_cache: Option<ModuleCache>,
     ) -> Result<Applied, HostError> {
-        let budget = Budget::default();
-        budget.reset_cpu_limit(tx.instructions as u64)?;
         let mut diagnostics = vec![];
-        let res = invoke_host_function(
-            &budget,
-            true,
-            &tx.host_fn,
-            &tx.resources,
-            &tx.restored_rw_entry_indices,
-            &tx.source,
-            tx.auth.iter(),
-            self.info.clone(),
-            tx.entries.iter(),
-            tx.ttls.iter(),
-            &PRNG_SEED.to_vec(),
-            &mut diagnostics,
-            None,
-            module_cache,
-        )?;
+        let (res, budget) = invoke_encoded(&self.info, tx, Some(&mut diagnostics), module_cache)?;
         Ok(Applied {
             result: res.encoded_invoke_result.map(|v| from_xdr(&v)),
             changes: res.ledger_changes.iter().map(Change::from).collect(),
