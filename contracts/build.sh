@@ -21,7 +21,11 @@
 #
 # Determinism: --locked, CARGO_INCREMENTAL=0, SOURCE_DATE_EPOCH, and --remap-path-prefix
 # for $CARGO_HOME, the repo and the target dir, so the output does not depend on where
-# the repo, the cargo cache or the build dir live.
+# the repo, the cargo cache or the build dir live. Cargo hashes the absolute path of a
+# path dependency outside the workspace (here materialized/ and crates/extref-sdk) into
+# the crate's metadata, which changes symbol names and so function order in the Wasm:
+# builds therefore go through one fixed path, $BUILD_ROOT, a symlink to the repo
+# (taken under a lock, so concurrent builds from different clones wait).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -72,15 +76,24 @@ else
 fi
 mkdir -p "$OUT"
 
-build_ws() { # build_ws <workspace dir> <target dir> [cargo args...]
+BUILD_ROOT=/tmp/soroban-extref-contracts
+exec 9>"$BUILD_ROOT.lock"
+flock 9
+ln -sfn "$ROOT" "$BUILD_ROOT"
+
+build_ws() { # build_ws <workspace dir under $ROOT> <target dir> [cargo args...]
   local ws="$1" tdir="$2"; shift 2
   # rustc applies the last matching remap, so the most specific prefixes come last.
   local flags="--remap-path-prefix=$CARGO_HOME=/cargo"
   flags+=" --remap-path-prefix=$ROOT=/soroban-extref"
+  flags+=" --remap-path-prefix=$BUILD_ROOT=/soroban-extref"
   flags+=" --remap-path-prefix=$tdir=/target"
-  (cd "$ws" && RUSTFLAGS="$flags" CARGO_TARGET_DIR="$tdir" \
+  # --manifest-path through $BUILD_ROOT (cargo does not resolve the symlink; the
+  # process's cwd would be resolved).
+  RUSTFLAGS="$flags" CARGO_TARGET_DIR="$tdir" \
     cargo build --locked --release --target "$TARGET" \
-      -Zbuild-std=core,alloc "$@")
+      --manifest-path "$BUILD_ROOT/${ws#"$ROOT"/}/Cargo.toml" \
+      -Zbuild-std=core,alloc "$@"
 }
 
 tdir_for() { if [[ -n $TARGET_BASE ]]; then echo "$TARGET_BASE/$1"; else echo "$ROOT/contracts/$1/target"; fi; }
