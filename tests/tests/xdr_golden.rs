@@ -1,5 +1,5 @@
 //! Golden XDR vectors for the soroban-extref additions to stellar-xdr
-//! (see xdr/Stellar-contract-extref.x), plus a few unchanged arms that must stay
+//! (see xdr/Stellar-contract.x.diff), plus a few unchanged arms that must stay
 //! byte-identical to upstream stellar-xdr 27.0.0.
 //!
 //! Every vector is computed by hand from the XDR spec (RFC 4506): enum/union

@@ -12,6 +12,9 @@ use crate::repo::Repo;
 use crate::series::{apply_strict, check_header, parse_diff};
 use crate::tree::{check_overlay, scan, OnDisk};
 
+/// The crate whose series must agree with `xdr/Stellar-contract.x.diff`.
+const XDR_CRATE: &str = "stellar-xdr";
+
 /// Files this small are too generic (a one-line `mod.rs`, an empty test) to count as copied.
 const MIN_COPY_SIZE: u64 = 64;
 
@@ -62,7 +65,15 @@ pub fn check(repo: &Repo) -> Result<()> {
             failures.push(format!("{e:#}"));
         }
 
+        // (g) below needs stellar-xdr's XDR identity and definitions as upstream has them.
+        let xdr_pristine = if pin.name == XDR_CRATE {
+            Some(crate::xdr::Pristine::read(dir)?)
+        } else {
+            None
+        };
+
         // (b) Strict application on a pristine tree, (c) DEP-3 headers, (f) statistics.
+        let mut applied = true;
         for patch in &spec.series {
             let shown = format!("crates/{}/patches/{}", pin.name, patch.name);
             if let Err(e) = check_header(&patch.content) {
@@ -81,8 +92,19 @@ pub fn check(repo: &Repo) -> Result<()> {
             if let Err(e) = apply_strict(dir, patch) {
                 // Later patches build on this one; applying them would only add noise.
                 failures.push(format!("{shown}: {e:#}"));
+                applied = false;
                 break;
             }
+        }
+
+        // (g) The .x diff for stellar-core, the series' XDR identity and its definitions
+        // agree with each other and with upstream's.
+        if let (Some(pristine), true) = (&xdr_pristine, applied) {
+            let problems = crate::xdr::check(repo, pristine, dir, &spec.overlay_root);
+            if problems.is_empty() {
+                println!("xdr: {} matches the stellar-xdr series", crate::xdr::DIFF);
+            }
+            failures.extend(problems);
         }
         if spec.series.is_empty() {
             rows.push(Row {

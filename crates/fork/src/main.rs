@@ -19,6 +19,7 @@ mod state;
 mod sync;
 mod tree;
 mod util;
+mod xdr;
 
 #[cfg(test)]
 mod tests;
@@ -78,6 +79,16 @@ enum Cmd {
         #[arg(last = true)]
         args: Vec<String>,
     },
+    /// Patch upstream's Stellar-contract.x (e.g. in stellar-core's XDR submodule) with
+    /// xdr/Stellar-contract.x.diff, checking the identity hashes before and after.
+    XdrApply {
+        /// Upstream's Stellar-contract.x (stellar-xdr 27.0.0); patched in place unless -o.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Write the patched file here instead.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// materialize, then `cargo run --release -p fleet -- ARGS`.
     Fleet {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -113,6 +124,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Save { krate, patch } => save::save(&repo, &krate, patch.as_deref()),
         Cmd::Check => check::check(&repo),
         Cmd::Status => materialize::status(&repo),
+        Cmd::XdrApply { file, output } => xdr::apply(&repo, &file, output.as_deref()),
         Cmd::Test {
             skip_upstream,
             args,

@@ -5,6 +5,11 @@ use super::*;
 ///
 /// ```text
 /// struct ContractExecutableExternalRef {
+///     // soroban-extref: the code of a contract with this executable is the Wasm
+///     // whose hash is the value of the ledger entry CONTRACT_DATA(manager,
+///     // SCVal{SCV_LEDGER_KEY_WASM_REF, key}, PERSISTENT), read at every call
+///     // frame. Only `manager` writes that entry, through dedicated host
+///     // functions. (Declared after SCAddress and SCSymbol: it holds both.)
 ///     SCAddress manager;
 ///     SCSymbol key;
 /// };
