@@ -244,6 +244,8 @@ impl Host {
     /// entry and the code it points at. A missing entry is not an error here,
     /// as for upstream's Wasm accounts.
     // Notes on metering: covered by the components.
+    // Only recording mode emulates auth (its one caller, in auth.rs, has this cfg).
+    #[cfg(any(test, feature = "recording_mode"))]
     pub(crate) fn record_external_ref_footprint(
         &self,
         ext_ref: &ContractExecutableExternalRef,
