@@ -8,6 +8,7 @@
 //! - `crates/<crate>/<path>`: overlay files (new files only), symlinked into the tree.
 
 mod check;
+mod dist;
 mod extract;
 mod materialize;
 mod pins;
@@ -69,8 +70,9 @@ enum Cmd {
     Check,
     /// Show each crate's series, overlay and materialized state.
     Status,
-    /// materialize + check + `cargo test --workspace` + the benchmarks once each (test mode) +
-    /// the contract workspaces' native tests + upstream soroban-env-host tests.
+    /// materialize + check + this tool's tests + `cargo test --workspace` + the benchmarks
+    /// once each (test mode) + the contract workspaces' native tests + `dist --check` and
+    /// the embedder test (crates/embedder) + upstream soroban-env-host tests.
     Test {
         /// Skip upstream's soroban-env-host integration tests (the slow part).
         #[arg(long)]
@@ -78,6 +80,18 @@ enum Cmd {
         /// Arguments for the test binaries (after `--`).
         #[arg(last = true)]
         args: Vec<String>,
+    },
+    /// Write the fork as a self-contained cargo workspace shaped like an rs-soroban-env
+    /// checkout (stellar-core's host slot), and print the [patch.crates-io] block for
+    /// embedders that use cargo.
+    Dist {
+        /// Output directory (default: target/core-p28). Re-running updates it in place.
+        #[arg(value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Then fetch and build the host offline with core's feature sets (next; default;
+        /// next,tracy), failing on any warning.
+        #[arg(long)]
+        check: bool,
     },
     /// Patch upstream's Stellar-contract.x (e.g. in stellar-core's XDR submodule) with
     /// xdr/Stellar-contract.x.diff, checking the identity hashes before and after.
@@ -124,6 +138,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Save { krate, patch } => save::save(&repo, &krate, patch.as_deref()),
         Cmd::Check => check::check(&repo),
         Cmd::Status => materialize::status(&repo),
+        Cmd::Dist { out, check } => dist::dist(&mut repo, out.as_deref(), check),
         Cmd::XdrApply { file, output } => xdr::apply(&repo, &file, output.as_deref()),
         Cmd::Test {
             skip_upstream,
