@@ -18,12 +18,20 @@ fn run(mut cmd: Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// `materialize`, `check`, the workspace's tests, the benchmarks once each, the example
-/// contracts' native tests, then upstream's own soroban-env-host integration tests built
-/// against the fork. `harness_args` go to the test binaries.
+/// `materialize`, `check`, this tool's tests, the workspace's tests, the benchmarks once
+/// each, the example contracts' native tests, the dist for stellar-core (built with core's
+/// feature sets) and the embedder test on it, then upstream's own soroban-env-host
+/// integration tests built against the fork. `harness_args` go to the test binaries.
 pub fn test(repo: &mut Repo, harness_args: &[String], skip_upstream: bool) -> Result<()> {
     crate::materialize::materialize(repo, false)?;
     crate::check::check(repo)?;
+
+    // This tool's own tests (release, as `cargo fork` builds it: its dependencies are built).
+    let mut cmd = Command::new(cargo_bin());
+    cmd.current_dir(&repo.root)
+        .args(["test", "--release", "--locked", "--manifest-path"])
+        .arg(repo.root.join("crates/fork/Cargo.toml"));
+    run(cmd, "the fork tool's tests")?;
 
     let mut cmd = Command::new(cargo_bin());
     cmd.current_dir(&repo.root).args(["test", "--workspace"]);
@@ -51,6 +59,22 @@ pub fn test(repo: &mut Repo, harness_args: &[String], skip_upstream: bool) -> Re
             None => format!("native tests of contracts/{ws}"),
         };
         run(contract_tests(repo, ws, *features, harness_args), &what)?;
+    }
+
+    // stellar-core's view: the tree its p28 slot would build, built offline with core's
+    // feature sets and no warnings, then the embedder test against it, with and without
+    // `next`.
+    crate::dist::dist(repo, None, true)?;
+    for features in [None, Some("next")] {
+        run(
+            embedder_tests(repo, features, harness_args),
+            &format!(
+                "the embedder test (crates/embedder{})",
+                features
+                    .map(|f| format!(", --features {f}"))
+                    .unwrap_or_default()
+            ),
+        )?;
     }
 
     if skip_upstream {
@@ -99,6 +123,24 @@ fn contract_tests(
     if dir.join("Cargo.lock").is_file() {
         cmd.arg("--locked");
     }
+    if let Some(f) = features {
+        cmd.args(["--features", f]);
+    }
+    if !harness_args.is_empty() {
+        cmd.arg("--").args(harness_args);
+    }
+    cmd
+}
+
+/// `cargo test` of `crates/embedder` (its own workspace, on `cargo fork dist`'s output),
+/// sharing the dist's target directory, where `dist --check` built the host already.
+fn embedder_tests(repo: &Repo, features: Option<&str>, harness_args: &[String]) -> Command {
+    let mut cmd = Command::new(cargo_bin());
+    cmd.current_dir(&repo.root)
+        .args(["test", "--locked", "--manifest-path"])
+        .arg(repo.root.join("crates/embedder/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(crate::dist::default_dir(repo).join("target"));
     if let Some(f) = features {
         cmd.args(["--features", f]);
     }
