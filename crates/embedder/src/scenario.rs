@@ -341,8 +341,9 @@ pub fn run() -> Result<Report, HostError> {
     // Code built against the fork's env (interface 28) cannot be uploaded at 27.
     let (manager_hash, applied) = run.upload("p27 upload manager (interface 28)", MANAGER)?;
     run.report.check(
-        "p27: a protocol-28 Wasm is refused at upload",
-        applied.result.is_err() && run.node.get(&code_key(&manager_hash)).is_none(),
+        "p27: a protocol-28 Wasm is refused at upload with (WasmVm, InvalidInput)",
+        applied.result == Err(ScError::WasmVm(ScErrorCode::InvalidInput))
+            && run.node.get(&code_key(&manager_hash)).is_none(),
     );
 
     // ---- The upgrade: same ledger state, same module cache.
