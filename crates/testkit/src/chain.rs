@@ -17,21 +17,23 @@ use std::{collections::BTreeMap, rc::Rc};
 use soroban_env_host::{
     budget::Budget,
     e2e_invoke::{
-        invoke_host_function_in_recording_mode, LedgerEntryChange, RecordingInvocationAuthMode,
+        invoke_host_function_in_recording_mode, InvokeHostFunctionRecordingModeResult,
+        LedgerEntryChange, RecordingInvocationAuthMode,
     },
     storage::{EntryWithLiveUntil, SnapshotSource},
     xdr::{
-        AccountId, ContractCostType, ContractEvent, ContractExecutable, ContractIdPreimage,
-        ContractIdPreimageFromAddress, CreateContractArgsV2, Hash, HostFunction, LedgerEntry,
-        LedgerEntryData, LedgerKey, ScAddress, ScVal, Uint256,
+        AccountId, ContractCostType, ContractDataDurability, ContractEvent, ContractExecutable,
+        ContractIdPreimage, ContractIdPreimageFromAddress, CreateContractArgsV2, Hash,
+        HostFunction, LedgerEntry, LedgerEntryData, LedgerKey, LedgerKeyContractData, ScAddress,
+        ScNonceKey, ScVal, SorobanAuthorizationEntry, SorobanCredentials, SorobanResources,
+        Uint256,
     },
     HostError, LedgerInfo, ModuleCache,
 };
 
 use crate::e2e::{
     created_address, from_xdr, has_ttl, invoke_encoded, invoke_fn, key_of, ledger_info,
-    module_cache, source_account, to_xdr, ttl_entry, wasm_hash, EncodedTx, PRNG_SEED,
-    TX_INSTRUCTIONS,
+    module_cache, source_account, to_xdr, ttl_entry, wasm_hash, EncodedTx, TX_INSTRUCTIONS,
 };
 
 type Entries = BTreeMap<LedgerKey, EntryWithLiveUntil>;
@@ -42,6 +44,30 @@ impl SnapshotSource for Snapshot {
     fn get(&self, key: &Rc<LedgerKey>) -> Result<Option<EntryWithLiveUntil>, HostError> {
         Ok(self.0.get(key.as_ref()).cloned())
     }
+}
+
+impl Prepared {
+    /// The transaction's auth entries.
+    pub fn auth(&self) -> Vec<SorobanAuthorizationEntry> {
+        self.tx.auth.iter().map(|a| from_xdr(a)).collect()
+    }
+}
+
+/// Whether `key` is an address's nonce entry (consumed by signed auth).
+fn is_nonce_key(key: &LedgerKey) -> bool {
+    matches!(key, LedgerKey::ContractData(d) if matches!(d.key, ScVal::LedgerKeyNonce(_)))
+}
+
+/// The nonce entry an auth entry's address credentials consume.
+fn nonce_key(entry: &SorobanAuthorizationEntry) -> Option<LedgerKey> {
+    let SorobanCredentials::Address(creds) = &entry.credentials else {
+        return None;
+    };
+    Some(LedgerKey::ContractData(LedgerKeyContractData {
+        contract: creds.address.clone(),
+        key: ScVal::LedgerKeyNonce(ScNonceKey { nonce: creds.nonce }),
+        durability: ContractDataDurability::Temporary,
+    }))
 }
 
 /// What one applied transaction did and cost.
@@ -73,7 +99,18 @@ pub struct Prepared {
     read_bytes: usize,
 }
 
-/// The in-process ledger.
+impl Prepared {
+    /// The footprint simulation prescribed, and the indices of its
+    /// read-write entries that the transaction restores from the archive.
+    pub fn footprint(&self) -> (soroban_env_host::xdr::LedgerFootprint, &[u32]) {
+        let resources: soroban_env_host::xdr::SorobanResources = from_xdr(&self.tx.resources);
+        (resources.footprint, &self.tx.restored_rw_entry_indices)
+    }
+}
+
+/// The in-process ledger. A clone is an independent ledger from the same
+/// state (entries are copied on write; the module cache is shared, read-only).
+#[derive(Clone)]
 pub struct Chain {
     pub info: LedgerInfo,
     pub source: AccountId,
@@ -134,27 +171,133 @@ impl Chain {
     /// resources (footprint), auth, and the footprint's ledger entries as
     /// they are now. Nothing changes; the error is the simulated invocation's.
     pub fn prepare(&self, host_fn: HostFunction) -> Result<Prepared, HostError> {
+        let sim = self.simulate(&host_fn)?;
+        Ok(self.encode(
+            &host_fn,
+            &sim.resources,
+            sim.restored_rw_entry_indices,
+            &sim.auth,
+        ))
+    }
+
+    /// Simulation (recording footprint and auth) of `host_fn` on this ledger.
+    fn simulate(
+        &self,
+        host_fn: &HostFunction,
+    ) -> Result<InvokeHostFunctionRecordingModeResult, HostError> {
         let budget = Budget::default();
         budget.reset_cpu_limit(TX_INSTRUCTIONS as u64)?;
         let sim = invoke_host_function_in_recording_mode(
             &budget,
             false,
-            &host_fn,
+            host_fn,
             &self.source,
             RecordingInvocationAuthMode::recording(true, false),
             self.info.clone(),
             Rc::new(Snapshot(self.entries.clone())),
-            PRNG_SEED,
+            self.simulation_seed(host_fn),
             &mut vec![],
         )?;
-        sim.invoke_result?;
-        let footprint = &sim.resources.footprint;
+        sim.invoke_result.clone()?;
+        Ok(sim)
+    }
+
+    /// The PRNG seed of a simulation, which draws the nonces of recorded auth:
+    /// different for every ledger state and call (as RPC's random seeds are),
+    /// so that two signed transactions never get the same nonce. Applying uses
+    /// the fixed [`crate::e2e::PRNG_SEED`], so metering stays reproducible.
+    fn simulation_seed(&self, host_fn: &HostFunction) -> [u8; 32] {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(to_xdr(host_fn));
+        h.update(self.info.sequence_number.to_be_bytes());
+        h.update((self.entries.len() as u64).to_be_bytes());
+        h.finalize().into()
+    }
+
+    /// [`Chain::prepare`], then every auth entry with address credentials is
+    /// replaced by `sign(entry)`, as a wallet signs what simulation recorded
+    /// (see [`crate::sign`]). Entries of the source account stay as they are.
+    pub fn prepare_signed(
+        &self,
+        host_fn: HostFunction,
+        sign: impl Fn(&SorobanAuthorizationEntry) -> SorobanAuthorizationEntry,
+    ) -> Result<Prepared, HostError> {
+        let sim = self.simulate(&host_fn)?;
+        let auth: Vec<SorobanAuthorizationEntry> = sim
+            .auth
+            .iter()
+            .map(|e| match e.credentials {
+                SorobanCredentials::Address(_) => sign(e),
+                _ => e.clone(),
+            })
+            .collect();
+        Ok(self.encode(
+            &host_fn,
+            &sim.resources,
+            sim.restored_rw_entry_indices,
+            &auth,
+        ))
+    }
+
+    /// A transaction for `host_fn` carrying `auth` instead of what simulation
+    /// records, as someone who crafts a transaction around auth entries they
+    /// hold: simulation's footprint, with its nonce keys replaced by those of
+    /// `auth`. Used to replay or misuse signatures.
+    pub fn prepare_with_auth(
+        &self,
+        host_fn: HostFunction,
+        auth: Vec<SorobanAuthorizationEntry>,
+    ) -> Result<Prepared, HostError> {
+        let sim = self.simulate(&host_fn)?;
+        let mut resources = sim.resources.clone();
+        let mut read_write: Vec<LedgerKey> = resources
+            .footprint
+            .read_write
+            .iter()
+            .filter(|k| !is_nonce_key(k))
+            .cloned()
+            .collect();
+        read_write.extend(auth.iter().filter_map(nonce_key));
+        resources.footprint.read_write = read_write.try_into()?;
+        Ok(self.encode(&host_fn, &resources, sim.restored_rw_entry_indices, &auth))
+    }
+
+    /// Applies and commits a prepared transaction (see [`Chain::submit`]).
+    pub fn submit_prepared(&mut self, tx: &Prepared) -> Result<Receipt, HostError> {
+        let (receipt, changes) = self.execute(tx)?;
+        self.commit(&changes);
+        Ok(receipt)
+    }
+
+    /// The transaction a validator receives, with the footprint's entries as
+    /// they are now.
+    fn encode(
+        &self,
+        host_fn: &HostFunction,
+        resources: &SorobanResources,
+        restored_rw_entry_indices: Vec<u32>,
+        auth: &[SorobanAuthorizationEntry],
+    ) -> Prepared {
+        let footprint = &resources.footprint;
         let (entries, ttls): (Vec<Vec<u8>>, Vec<Vec<u8>>) = footprint
             .read_only
             .iter()
             .chain(footprint.read_write.iter())
             .filter_map(|k| self.entries.get(k).map(|e| (k, e)))
             .map(|(k, (entry, live_until))| {
+                // stellar-core restores the archived entries simulation flags
+                // before applying: they reach the host live for the minimum
+                // persistent TTL (else the host refuses them as archived).
+                let restored = restored_rw_entry_indices
+                    .iter()
+                    .any(|&i| footprint.read_write.get(i as usize) == Some(k));
+                let restored_until = Some(crate::e2e::restored_live_until(&self.info));
+                let live_until = if restored {
+                    &restored_until
+                } else {
+                    live_until
+                };
                 let ttl = match live_until {
                     Some(l) if has_ttl(k) => to_xdr(&ttl_entry(k, *l)),
                     _ => vec![],
@@ -162,21 +305,30 @@ impl Chain {
                 (to_xdr(entry.as_ref()), ttl)
             })
             .unzip();
-        Ok(Prepared {
+        Prepared {
             read_bytes: entries.iter().map(|e| e.len()).sum(),
             read_only: footprint.read_only.len(),
             read_write: footprint.read_write.len(),
             tx: EncodedTx {
-                host_fn: to_xdr(&host_fn),
-                resources: to_xdr(&sim.resources),
-                restored_rw_entry_indices: sim.restored_rw_entry_indices,
+                host_fn: to_xdr(host_fn),
+                resources: to_xdr(resources),
+                restored_rw_entry_indices,
                 source: to_xdr(&self.source),
-                auth: sim.auth.iter().map(to_xdr).collect(),
+                auth: auth.iter().map(to_xdr).collect(),
                 entries,
                 ttls,
                 instructions: TX_INSTRUCTIONS,
             },
-        })
+        }
+    }
+
+    /// Every entry with its live-until ledger, to compare the ledger before
+    /// and after something that must change nothing.
+    pub fn state(&self) -> BTreeMap<LedgerKey, (LedgerEntry, Option<u32>)> {
+        self.entries
+            .iter()
+            .map(|(k, (e, l))| (k.clone(), (e.as_ref().clone(), *l)))
+            .collect()
     }
 
     /// Applies `tx` (enforcing footprint and auth, a fresh budget, this

@@ -7,6 +7,7 @@
 pub mod chain;
 pub mod e2e;
 pub mod fixtures;
+pub mod sign;
 
 use soroban_env_host::{
     xdr::{
