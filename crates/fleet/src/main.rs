@@ -4,6 +4,10 @@
 //! followers; drive transfers; upgrade the whole fleet to v2 through the
 //! manager's timelock in one transaction; prove every follower runs v2 with
 //! its state intact; and report what it cost, from the host's own metering.
+//!
+//! The manager's admin is a 2-of-3 multisig account that is not the
+//! transactions' source: every proposal is authorized by ed25519 signatures
+//! over the real Soroban authorization payload, checked by the host.
 
 use std::time::{Duration, Instant};
 
@@ -11,8 +15,10 @@ use anyhow::{bail, ensure, Context, Result};
 use clap::Parser;
 use extref_testkit::{
     chain::{Chain, Receipt},
-    e2e::sc_symbol,
-    fixtures, FORK_PROTOCOL,
+    e2e::{invoke_fn, sc_symbol},
+    fixtures,
+    sign::{sign_entry, Account, Key},
+    FORK_PROTOCOL,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -39,6 +45,8 @@ struct Args {
 }
 
 const KEY: &str = "token";
+/// Ledgers a governance signature stays valid for.
+const SIGNATURE_LEDGERS: u32 = 50;
 const MINTED: i128 = 1_000;
 const SENT: i128 = 100;
 
@@ -176,6 +184,19 @@ struct Upgrade {
     refused_before_timelock: String,
 }
 
+/// Who governs the manager, and what was refused.
+#[derive(Serialize)]
+struct Governance {
+    /// The manager's admin: an account with 3 ed25519 signers of weight 1, thresholds 2.
+    admin: String,
+    signers: Vec<String>,
+    threshold: u8,
+    /// Proposals signed by 2 of the 3 keys over the SorobanAuthorization payload.
+    signed_proposals: u32,
+    /// A proposal carrying one signature, refused by the host.
+    refused_single_signature: String,
+}
+
 #[derive(Serialize)]
 struct Report {
     followers: u32,
@@ -184,6 +205,7 @@ struct Report {
     transactions: u64,
     ledger_entries: usize,
     calls: Vec<CallComparison>,
+    governance: Governance,
     upgrade: Upgrade,
     verified: String,
     wall_seconds: Phases,
@@ -217,6 +239,26 @@ impl Run {
             .with_context(|| format!("transaction {function} failed"))
     }
 
+    /// `contract.function(args)` authorized by `keys` for the admin: simulated,
+    /// signed as a wallet signs, applied.
+    fn submit_signed(
+        &mut self,
+        contract: &ScAddress,
+        function: &str,
+        args: Vec<ScVal>,
+        keys: &[&Key],
+    ) -> Result<Receipt, soroban_env_host::HostError> {
+        self.transactions += 1;
+        let network_id = self.chain.info.network_id;
+        let expiration = self.chain.info.sequence_number + SIGNATURE_LEDGERS;
+        let tx = self
+            .chain
+            .prepare_signed(invoke_fn(contract, function, args), |e| {
+                sign_entry(e, network_id, expiration, keys)
+            })?;
+        self.chain.submit_prepared(&tx)
+    }
+
     fn create(&mut self, wasm: &Hash, tag: u8, args: Vec<ScVal>) -> Result<ScAddress> {
         self.transactions += 1;
         let (address, _) = self
@@ -240,7 +282,19 @@ fn main() -> Result<()> {
         chain: Chain::new(FORK_PROTOCOL),
         transactions: 0,
     };
+    // Tokens are administered by the transaction source; the manager by a 2-of-3
+    // multisig account, whose signers sign every proposal.
     let admin = run.chain.source_address();
+    let gov_id = Key::from_seed(0x90);
+    let gov_keys = [
+        Key::from_seed(0x91),
+        Key::from_seed(0x92),
+        Key::from_seed(0x93),
+    ];
+    let governance = Account::multisig(&gov_id, &gov_keys, 2);
+    run.chain.put(governance.entry(), None);
+    let two_of_three = [&gov_keys[0], &gov_keys[2]];
+    let mut signed_proposals = 0;
 
     // Setup: code, a governed manager, a factory, and the ref at v1.
     let mut hashes = vec![];
@@ -260,10 +314,20 @@ fn main() -> Result<()> {
     let manager = run.create(
         &manager_code,
         1,
-        vec![ScVal::Address(admin.clone()), ScVal::U32(args.timelock)],
+        vec![
+            ScVal::Address(governance.address()),
+            ScVal::U32(args.timelock),
+        ],
     )?;
     let factory = run.create(&factory_code, 2, vec![])?;
-    run.submit(&manager, "propose", vec![sym(KEY), bytes(&v1)])?;
+    run.submit_signed(
+        &manager,
+        "propose",
+        vec![sym(KEY), bytes(&v1)],
+        &two_of_three,
+    )
+    .context("the signed proposal of v1")?;
+    signed_proposals += 1;
     run.chain.advance(args.timelock);
     run.submit(&manager, "apply", vec![sym(KEY)])?;
     phases.setup = secs(started.elapsed());
@@ -337,7 +401,24 @@ fn main() -> Result<()> {
 
     // The upgrade: propose v2, a too-early apply is refused, then one apply.
     let t = Instant::now();
-    run.submit(&manager, "propose", vec![sym(KEY), bytes(&v2)])?;
+    // One signature is below the governance account's threshold: refused.
+    let refused_single_signature = match run.submit_signed(
+        &manager,
+        "propose",
+        vec![sym(KEY), bytes(&v2)],
+        &[&gov_keys[1]],
+    ) {
+        Ok(_) => bail!("the manager accepted a proposal with one signature of three"),
+        Err(e) => format!("{:?}", e.error),
+    };
+    run.submit_signed(
+        &manager,
+        "propose",
+        vec![sym(KEY), bytes(&v2)],
+        &two_of_three,
+    )
+    .context("the signed proposal of v2")?;
+    signed_proposals += 1;
     run.transactions += 1;
     let refused = match run.chain.invoke(&manager, "apply", vec![sym(KEY)]) {
         Ok(_) => bail!("the manager applied an upgrade before its timelock"),
@@ -407,6 +488,16 @@ fn main() -> Result<()> {
             CallComparison::new("balance", &plain_balance, &follower_balance),
             CallComparison::new("transfer", &plain_transfer, &follower_transfer),
         ],
+        governance: Governance {
+            admin: format!("{:?}", governance.address()),
+            signers: gov_keys
+                .iter()
+                .map(|k| format!("{:?}", k.address()))
+                .collect(),
+            threshold: 2,
+            signed_proposals,
+            refused_single_signature,
+        },
         upgrade: Upgrade {
             one_ref_update: Cost::from(&apply),
             one_instance_update: one,
@@ -462,6 +553,17 @@ fn print_text(r: &Report) {
             .collect();
         println!("  {:<9} extra CPU by cost type: {}", "", top.join(", "));
     }
+    let g = &r.governance;
+    println!();
+    println!(
+        "governance: the manager's admin is a {}-of-{} multisig account (not the transaction source)",
+        g.threshold,
+        g.signers.len()
+    );
+    println!(
+        "  {} proposals signed (ed25519, SorobanAuthorization payload) by 2 keys; one with a single signature refused: {}",
+        g.signed_proposals, g.refused_single_signature
+    );
     let u = &r.upgrade;
     println!();
     println!("upgrade of the whole fleet");
