@@ -202,9 +202,12 @@ impl Host {
     }
 
     /// Checks an ExternalRef executable before a contract is created with it:
-    /// the protocol supports it, the manager is a contract and the reference
-    /// exists. Creating a contract that could never run is refused, as upstream
-    /// refuses a Wasm executable whose code was never uploaded.
+    /// the protocol supports it, the manager is a contract, the key is a valid
+    /// symbol and the reference exists. Creating a contract that could never
+    /// run is refused, as upstream refuses a Wasm executable whose code was
+    /// never uploaded. The key comes from XDR (a transaction's executable), so
+    /// it is validated before it names a storage entry: a malformed key is the
+    /// caller's invalid input whatever the footprint holds.
     // Notes on metering: covered by the components.
     pub(crate) fn check_external_ref_target(
         &self,
@@ -219,9 +222,9 @@ impl Host {
                 &[],
             ));
         }
+        let key_val = self.symbol_from_scsymbol(&ext_ref.key)?;
         let key = self.wasm_ref_ledger_key(&ext_ref.manager, &ext_ref.key)?;
         if !self.try_borrow_storage_mut()?.has(&key, self, None)? {
-            let key_val = self.symbol_from_scsymbol(&ext_ref.key)?;
             return Err(self.err(
                 ScErrorType::Storage,
                 ScErrorCode::MissingValue,
@@ -232,10 +235,26 @@ impl Host {
         Ok(())
     }
 
-    /// The contract-visible `Symbol` of a reference key.
+    /// The contract-visible `Symbol` of a reference key. Keys arrive in XDR
+    /// (executables in transactions, auth entries and ledger entries), where
+    /// an `ScSymbol` may hold any bytes: one that is not a valid symbol is
+    /// `(Value, InvalidInput)`.
     // Notes on metering: the clone and the conversion are charged.
     pub(crate) fn symbol_from_scsymbol(&self, key: &ScSymbol) -> Result<Symbol, HostError> {
-        let val = self.to_valid_host_val(&ScVal::Symbol(key.metered_clone(self)?))?;
+        let val = self
+            .to_host_val(&ScVal::Symbol(key.metered_clone(self)?))
+            .map_err(|e| {
+                if e.error.is_type(ScErrorType::Budget) {
+                    e
+                } else {
+                    self.err(
+                        ScErrorType::Value,
+                        ScErrorCode::InvalidInput,
+                        "wasm ref key is not a valid symbol",
+                        &[],
+                    )
+                }
+            })?;
         Ok(Symbol::try_from(val)?)
     }
 
