@@ -9,6 +9,10 @@
 //! - `K` (an integer): runs the workload K times and answers the elapsed
 //!   nanoseconds, measured here around the K runs (no pipe round trip);
 //! - `report`: answers the JSON report on one line.
+//!
+//! With `--differential` (for `tests/tests/differential.rs`) it reads one
+//! generated workload (JSON, `../differential.rs`) per stdin line and answers
+//! its JSON report on one line, until EOF.
 
 use std::{
     io::{BufRead, Write},
@@ -19,9 +23,17 @@ use std::{
 #[path = "../workload.rs"]
 mod workload;
 
+#[allow(dead_code)]
+#[path = "../differential.rs"]
+mod differential;
+
 fn main() {
     if std::env::args().skip(1).any(|a| a == "--serve") {
         serve();
+        return;
+    }
+    if std::env::args().skip(1).any(|a| a == "--differential") {
+        differential();
         return;
     }
     let report = workload::run();
@@ -49,6 +61,22 @@ fn serve() {
             }
         };
         writeln!(out, "{answer}").expect("writing stdout");
+        out.flush().expect("flushing stdout");
+    }
+}
+
+fn differential() {
+    let mut out = std::io::stdout().lock();
+    for line in std::io::stdin().lock().lines() {
+        let line = line.expect("reading stdin");
+        if line.trim().is_empty() {
+            continue;
+        }
+        let report = match serde_json::from_str::<serde_json::Value>(&line) {
+            Ok(workload) => differential::run(&workload),
+            Err(e) => serde_json::json!({ "panic": format!("not a JSON workload: {e}") }),
+        };
+        writeln!(out, "{}", serde_json::to_string(&report).expect("JSON")).expect("writing stdout");
         out.flush().expect("flushing stdout");
     }
 }
