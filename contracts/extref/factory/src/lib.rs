@@ -9,7 +9,18 @@
 #![no_std]
 
 use extref_sdk::{deploy_follower, deploy_follower_with_constructor};
-use soroban_sdk::{contract, contractimpl, Address, BytesN, Env, Symbol, Val, Vec};
+use soroban_sdk::{contract, contractevent, contractimpl, Address, BytesN, Env, Symbol, Val, Vec};
+
+/// A follower of (`manager`, `key`) was deployed. Followers are not enumerable
+/// on chain; these events are how an operator (or an indexer) lists a fleet.
+#[contractevent(topics = ["deployed"], data_format = "single-value")]
+pub struct Deployed {
+    #[topic]
+    pub manager: Address,
+    #[topic]
+    pub key: Symbol,
+    pub follower: Address,
+}
 
 #[contract]
 pub struct Factory;
@@ -20,8 +31,17 @@ impl Factory {
     /// If the referenced code has a constructor it is called with no arguments
     /// (upstream's rule for `create_contract`), so code whose constructor takes
     /// arguments needs [`Factory::deploy_with`].
+    /// Emits `("deployed", manager, key)` with the follower's address.
     pub fn deploy(env: Env, manager: Address, key: Symbol, salt: BytesN<32>) -> Address {
-        deploy_follower(&env, &env.current_contract_address(), &manager, &key, &salt)
+        let follower =
+            deploy_follower(&env, &env.current_contract_address(), &manager, &key, &salt);
+        Deployed {
+            manager,
+            key,
+            follower: follower.clone(),
+        }
+        .publish(&env);
+        follower
     }
 
     /// As `deploy`, then runs the follower's `__constructor(args…)` on the code
@@ -35,14 +55,21 @@ impl Factory {
         salt: BytesN<32>,
         args: Vec<Val>,
     ) -> Address {
-        deploy_follower_with_constructor(
+        let follower = deploy_follower_with_constructor(
             &env,
             &env.current_contract_address(),
             &manager,
             &key,
             &salt,
             &args,
-        )
+        );
+        Deployed {
+            manager,
+            key,
+            follower: follower.clone(),
+        }
+        .publish(&env);
+        follower
     }
 }
 

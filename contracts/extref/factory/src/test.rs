@@ -75,6 +75,32 @@ fn deploy_creates_followers_of_the_ref() {
 }
 
 #[test]
+fn every_deployment_is_announced_with_manager_key_and_follower() {
+    use soroban_sdk::testutils::Events as _;
+    let s = setup(0);
+    let key = symbol_short!("fleet");
+    let v1 = s.env.deployer().upload_contract_wasm(follower::WASM);
+    s.manager.set_ref(&key, &v1);
+    let f = s.factory.deploy(&s.manager.address, &key, &salt(&s.env, 1));
+    assert_eq!(
+        s.env.events().all(),
+        vec![
+            &s.env,
+            (
+                s.factory.address.clone(),
+                (
+                    symbol_short!("deployed"),
+                    s.manager.address.clone(),
+                    key.clone()
+                )
+                    .into_val(&s.env),
+                f.clone().into_val(&s.env),
+            )
+        ]
+    );
+}
+
+#[test]
 fn deploy_of_a_missing_ref_is_refused() {
     let s = setup(0);
     assert!(s

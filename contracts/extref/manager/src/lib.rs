@@ -17,6 +17,12 @@
 //! - **Rollback.** `apply` remembers the hash it replaced; `rollback(key)` (admin)
 //!   returns to it at once, without the timelock: an emergency brake back to
 //!   code that already ran, never a way to install new code.
+//! - **Pause.** `pause(key, paused)` (admin, no timelock: it is for emergencies)
+//!   points `key` at a paused build of the fleet's code, one that keeps its
+//!   storage layout and refuses every state-changing call; the whole fleet stops
+//!   in one transaction. `unpause(key)` returns `key` to exactly the hash pause
+//!   replaced. While paused, nothing else moves `key` (`apply`, `set_ref`,
+//!   `rollback` are refused), so an upgrade cannot silently lift a pause.
 //!
 //! The reference itself is only ever written through `extref_sdk::set_wasm_ref`
 //! (the host checks the hash is uploaded code); the manager's own bookkeeping
@@ -49,6 +55,14 @@ pub enum Error {
     /// `set_canary(key, key)`: a key cannot be its own canary (nothing could
     /// ever be applied to it).
     InvalidCanary = 6,
+    /// `pause` of a key that is already paused.
+    AlreadyPaused = 7,
+    /// `unpause` of a key that is not paused.
+    NotPaused = 8,
+    /// `apply`, `set_ref` or `rollback` of a paused key: unpause first.
+    IsPaused = 9,
+    /// `pause` of a key that has no reference yet: there is nothing to stop.
+    NoRef = 10,
 }
 
 /// A proposed update of one reference.
@@ -71,6 +85,8 @@ enum DataKey {
     Pending(Symbol),
     Previous(Symbol),
     Canary(Symbol),
+    /// The hash `unpause` returns to (present while paused).
+    Paused(Symbol),
 }
 
 /// An update of `key` to `hash` was proposed; `apply` succeeds from ledger `eta`.
@@ -108,6 +124,23 @@ pub struct CanarySet {
     pub canary: Symbol,
 }
 
+/// `key` was paused: it pointed at `from` and now points at the paused build `to`.
+#[contractevent(topics = ["paused"], data_format = "vec")]
+pub struct Paused {
+    #[topic]
+    pub key: Symbol,
+    pub from: BytesN<32>,
+    pub to: BytesN<32>,
+}
+
+/// `key` was unpaused: it points at `to` again, the hash the pause replaced.
+#[contractevent(topics = ["unpaused"], data_format = "single-value")]
+pub struct Unpaused {
+    #[topic]
+    pub key: Symbol,
+    pub to: BytesN<32>,
+}
+
 #[contract]
 pub struct Manager;
 
@@ -140,6 +173,7 @@ impl Manager {
         if Self::delay(env.clone()) != 0 {
             return Err(Error::Timelocked);
         }
+        refuse_if_paused(&env, &key)?;
         check_canary(&env, &key, &hash)?;
         set_wasm_ref(&env, &key, &hash);
         Ok(())
@@ -179,6 +213,7 @@ impl Manager {
         if env.ledger().sequence() < pending.eta {
             return Err(Error::TooEarly);
         }
+        refuse_if_paused(&env, &key)?;
         check_canary(&env, &key, &pending.hash)?;
         let old = wasm_ref(&env, &env.current_contract_address(), &key);
         if let Some(old) = &old {
@@ -225,6 +260,7 @@ impl Manager {
     /// Emits `("rolled_back", key)` with data `(rolled back hash, restored hash)`.
     pub fn rollback(env: Env, key: Symbol) -> Result<(), Error> {
         Self::admin(env.clone()).require_auth();
+        refuse_if_paused(&env, &key)?;
         let previous_key = DataKey::Previous(key.clone());
         let previous: BytesN<32> = env
             .storage()
@@ -241,6 +277,50 @@ impl Manager {
         }
         .publish(&env);
         Ok(())
+    }
+
+    /// Emergency brake: points `key` at `paused`, a build of the fleet's code
+    /// that keeps its storage layout and refuses every state-changing call, at
+    /// once (no timelock, no canary; the host checks `paused` is uploaded
+    /// code). Admin only. Remembers the hash it replaced for `unpause`.
+    /// Emits `("paused", key)` with data `(replaced hash, paused hash)`.
+    pub fn pause(env: Env, key: Symbol, paused: BytesN<32>) -> Result<(), Error> {
+        Self::admin(env.clone()).require_auth();
+        let paused_key = DataKey::Paused(key.clone());
+        if env.storage().persistent().has(&paused_key) {
+            return Err(Error::AlreadyPaused);
+        }
+        let from = wasm_ref(&env, &env.current_contract_address(), &key).ok_or(Error::NoRef)?;
+        set_wasm_ref(&env, &key, &paused);
+        env.storage().persistent().set(&paused_key, &from);
+        Paused {
+            key,
+            from,
+            to: paused,
+        }
+        .publish(&env);
+        Ok(())
+    }
+
+    /// Lifts a pause: `key` points again at exactly the hash `pause` replaced.
+    /// Admin only, no timelock. Emits `("unpaused", key)` with that hash.
+    pub fn unpause(env: Env, key: Symbol) -> Result<(), Error> {
+        Self::admin(env.clone()).require_auth();
+        let paused_key = DataKey::Paused(key.clone());
+        let to: BytesN<32> = env
+            .storage()
+            .persistent()
+            .get(&paused_key)
+            .ok_or(Error::NotPaused)?;
+        set_wasm_ref(&env, &key, &to);
+        env.storage().persistent().remove(&paused_key);
+        Unpaused { key, to }.publish(&env);
+        Ok(())
+    }
+
+    /// While `key` is paused, the hash `unpause` will return it to.
+    pub fn paused(env: Env, key: Symbol) -> Option<BytesN<32>> {
+        env.storage().persistent().get(&DataKey::Paused(key))
     }
 
     /// The hash reference `key` points at, as the host holds it.
@@ -271,7 +351,8 @@ impl Manager {
         for k in [
             DataKey::Pending(key.clone()),
             DataKey::Previous(key.clone()),
-            DataKey::Canary(key),
+            DataKey::Canary(key.clone()),
+            DataKey::Paused(key),
         ] {
             if env.storage().persistent().has(&k) {
                 env.storage()
@@ -280,6 +361,18 @@ impl Manager {
             }
         }
     }
+}
+
+/// Nothing but `unpause` moves a paused key.
+fn refuse_if_paused(env: &Env, key: &Symbol) -> Result<(), Error> {
+    if env
+        .storage()
+        .persistent()
+        .has(&DataKey::Paused(key.clone()))
+    {
+        return Err(Error::IsPaused);
+    }
+    Ok(())
 }
 
 /// The canary rule: if `key` has a canary, `hash` must be live on it.

@@ -333,6 +333,82 @@ fn rollback_ignores_the_canary() {
     assert_eq!(s.manager.current(&canary), Some(s.v2.clone()));
 }
 
+#[test]
+fn pause_points_the_key_at_the_paused_build_and_unpause_returns_exactly() {
+    // A timelocked manager: pause and unpause still act at once.
+    let s = setup(100);
+    let key = sym(&s.env, "token");
+    s.manager.propose(&key, &s.v1);
+    s.env.ledger().set_sequence_number(START + 100);
+    s.manager.apply(&key);
+    // The "paused build" is any uploaded code here (the manager never runs it).
+    let paused = s.v2.clone();
+
+    s.manager.pause(&key, &paused);
+    assert_eq!(s.env.auths()[0].0, s.admin);
+    assert_events(
+        &s,
+        std::vec![(
+            (sym(&s.env, "paused"), key.clone()).into_val(&s.env),
+            (s.v1.clone(), paused.clone()).into_val(&s.env),
+        )],
+    );
+    assert_eq!(s.manager.current(&key), Some(paused.clone()));
+    assert_eq!(s.manager.paused(&key), Some(s.v1.clone()));
+
+    s.manager.unpause(&key);
+    assert_eq!(s.env.auths()[0].0, s.admin);
+    assert_events(
+        &s,
+        std::vec![(
+            (sym(&s.env, "unpaused"), key.clone()).into_val(&s.env),
+            s.v1.clone().into_val(&s.env),
+        )],
+    );
+    assert_eq!(s.manager.current(&key), Some(s.v1.clone()));
+    assert_eq!(s.manager.paused(&key), None);
+}
+
+#[test]
+fn a_paused_key_moves_only_by_unpause() {
+    let s = setup(0);
+    let key = sym(&s.env, "token");
+    assert_eq!(s.manager.try_pause(&key, &s.v2), Err(Ok(Error::NoRef)));
+    assert_eq!(s.manager.try_unpause(&key), Err(Ok(Error::NotPaused)));
+    s.manager.set_ref(&key, &s.v1);
+    s.manager.pause(&key, &s.v2);
+    assert_eq!(
+        s.manager.try_pause(&key, &s.v2),
+        Err(Ok(Error::AlreadyPaused))
+    );
+    assert_eq!(s.manager.try_set_ref(&key, &s.v1), Err(Ok(Error::IsPaused)));
+    s.manager.propose(&key, &s.v1);
+    assert_eq!(s.manager.try_apply(&key), Err(Ok(Error::IsPaused)));
+    assert_eq!(s.manager.try_rollback(&key), Err(Ok(Error::IsPaused)));
+    assert_eq!(s.manager.current(&key), Some(s.v2.clone()));
+    // Other keys are not affected.
+    let other = sym(&s.env, "other");
+    s.manager.set_ref(&other, &s.v2);
+    assert_eq!(s.manager.current(&other), Some(s.v2.clone()));
+    s.manager.unpause(&key);
+    assert_eq!(s.manager.current(&key), Some(s.v1.clone()));
+}
+
+#[test]
+fn pause_and_unpause_require_the_admin() {
+    let s = setup(0);
+    let key = sym(&s.env, "token");
+    s.manager.set_ref(&key, &s.v1);
+    s.env.mock_auths(&[]);
+    assert!(s.manager.try_pause(&key, &s.v2).is_err());
+    assert_eq!(s.manager.current(&key), Some(s.v1.clone()));
+    s.env.mock_all_auths();
+    s.manager.pause(&key, &s.v2);
+    s.env.mock_auths(&[]);
+    assert!(s.manager.try_unpause(&key).is_err());
+    assert_eq!(s.manager.current(&key), Some(s.v2.clone()));
+}
+
 /// The TTL of the manager's reference `key`, read from the host's storage.
 fn ref_live_until(s: &Setup, key: &str) -> Option<u32> {
     let lk = xdr::LedgerKey::ContractData(xdr::LedgerKeyContractData {

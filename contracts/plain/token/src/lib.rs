@@ -11,6 +11,14 @@
 //!   visibly, so that a test can tell which code a follower runs:
 //!   every transfer also counts the sender's outgoing transfers (`sent`, under
 //!   a key v1 never writes), and a zero-amount transfer is refused.
+//! - `token_paused.wasm` (`--features v2,paused`): the emergency build a
+//!   manager's `pause` points a v2 fleet at. v2's storage layout and reads;
+//!   every state-changing call (`mint`, `transfer`, `approve`, `transfer_from`)
+//!   is refused with `TokenError::Paused` before it touches anything.
+//! - `token_break_*.wasm`: deliberately incompatible builds, one per rule of
+//!   `fleet check-upgrade` (a removed function, a changed signature, a changed
+//!   stored struct, a changed stored enum case, a reused error code). Never
+//!   deploy them; they exist to prove the check catches each.
 //!
 //! **Storage layout is an upgrade contract.** v2 reads what v1 wrote, so the
 //! keys and value types of [`DataKey`] must never change between versions;
@@ -21,6 +29,7 @@ use soroban_sdk::{contract, contracterror, contractimpl, contracttype, Address, 
 
 /// Why the token refused an operation. The codes are part of the interface
 /// (clients and tests match on them) and are the same in both versions.
+#[cfg(not(any(feature = "break_error", feature = "paused")))]
 #[contracterror]
 #[derive(Copy, Clone, Debug, Eq, PartialEq, PartialOrd, Ord)]
 #[repr(u32)]
@@ -37,7 +46,36 @@ pub enum TokenError {
     ZeroAmount = 4,
 }
 
+/// The paused build's errors: the same codes, plus `Paused`.
+#[cfg(feature = "paused")]
+#[contracterror]
+#[derive(Copy, Clone, Debug, Eq, PartialEq, PartialOrd, Ord)]
+#[repr(u32)]
+pub enum TokenError {
+    NegativeAmount = 1,
+    InsufficientBalance = 2,
+    InsufficientAllowance = 3,
+    ZeroAmount = 4,
+    /// Every state-changing call is refused while the fleet is paused.
+    Paused = 5,
+}
+
+/// `break_error`: code 2 reused for another meaning (a client matching 2 as
+/// "insufficient balance" would now be wrong).
+#[cfg(feature = "break_error")]
+#[contracterror]
+#[derive(Copy, Clone, Debug, Eq, PartialEq, PartialOrd, Ord)]
+#[repr(u32)]
+pub enum TokenError {
+    NegativeAmount = 1,
+    Frozen = 2,
+    InsufficientAllowance = 3,
+    ZeroAmount = 4,
+    InsufficientBalance = 6,
+}
+
 /// Key of an allowance: `spender` may move up to the stored amount of `from`'s tokens.
+#[cfg(not(feature = "break_struct"))]
 #[contracttype]
 #[derive(Clone)]
 pub struct AllowanceKey {
@@ -45,17 +83,56 @@ pub struct AllowanceKey {
     pub spender: Address,
 }
 
+/// `break_struct`: a field added to a stored struct; allowances stored by
+/// earlier builds are no longer found.
+#[cfg(feature = "break_struct")]
+#[contracttype]
+#[derive(Clone)]
+pub struct AllowanceKey {
+    pub from: Address,
+    pub spender: Address,
+    pub epoch: u32,
+}
+
+fn allowance_key(from: Address, spender: Address) -> AllowanceKey {
+    AllowanceKey {
+        from,
+        spender,
+        #[cfg(feature = "break_struct")]
+        epoch: 0,
+    }
+}
+
 /// v1's storage layout, kept exactly by v2.
 ///
 /// `Admin` lives in instance storage (one value, needed by every mint);
 /// balances and allowances in persistent storage, one entry per address
 /// (pair), so that the instance does not grow with the number of holders.
+#[cfg(not(feature = "break_union"))]
 #[contracttype]
 #[derive(Clone)]
 pub enum DataKey {
     Admin,
     Balance(Address),
     Allowance(AllowanceKey),
+}
+
+/// `break_union`: the case of a stored key changed its payload; balances
+/// stored by earlier builds are no longer found.
+#[cfg(feature = "break_union")]
+#[contracttype]
+#[derive(Clone)]
+pub enum DataKey {
+    Admin,
+    Balance(Address, u32),
+    Allowance(AllowanceKey),
+}
+
+fn balance_key(id: &Address) -> DataKey {
+    #[cfg(not(feature = "break_union"))]
+    return DataKey::Balance(id.clone());
+    #[cfg(feature = "break_union")]
+    return DataKey::Balance(id.clone(), 0);
 }
 
 /// State v2 adds, under keys v1 never used: v1's data is not touched, and a
@@ -87,9 +164,11 @@ impl Token {
         bump_instance(&env);
     }
 
-    /// 1 for token_v1.wasm, 2 for token_v2.wasm.
+    /// 1 for token_v1.wasm, 2 for token_v2.wasm, 0 for token_paused.wasm.
     pub fn version() -> u32 {
-        if cfg!(feature = "v2") {
+        if cfg!(feature = "paused") {
+            0
+        } else if cfg!(feature = "v2") {
             2
         } else {
             1
@@ -102,6 +181,7 @@ impl Token {
 
     /// Creates `amount` new tokens for `to`; requires the admin's authorization.
     pub fn mint(env: Env, to: Address, amount: i128) -> Result<(), TokenError> {
+        refuse_if_paused()?;
         Self::admin(env.clone()).require_auth();
         if amount < 0 {
             return Err(TokenError::NegativeAmount);
@@ -118,25 +198,37 @@ impl Token {
     }
 
     /// Moves `amount` from `from` to `to`; requires `from`'s authorization.
+    #[cfg(not(feature = "break_fn_signature"))]
     pub fn transfer(env: Env, from: Address, to: Address, amount: i128) -> Result<(), TokenError> {
+        refuse_if_paused()?;
         from.require_auth();
         move_funds(&env, &from, &to, amount)
     }
 
+    /// `break_fn_signature`: the amount became a u64; every caller passing an
+    /// i128 fails.
+    #[cfg(feature = "break_fn_signature")]
+    pub fn transfer(env: Env, from: Address, to: Address, amount: u64) -> Result<(), TokenError> {
+        from.require_auth();
+        move_funds(&env, &from, &to, amount as i128)
+    }
+
     /// Allows `spender` to move up to `amount` of `from`'s tokens with
     /// `transfer_from` (replacing any previous allowance); requires `from`'s
-    /// authorization.
+    /// authorization. (`break_fn_removed` drops it.)
+    #[cfg(not(feature = "break_fn_removed"))]
     pub fn approve(
         env: Env,
         from: Address,
         spender: Address,
         amount: i128,
     ) -> Result<(), TokenError> {
+        refuse_if_paused()?;
         from.require_auth();
         if amount < 0 {
             return Err(TokenError::NegativeAmount);
         }
-        let key = DataKey::Allowance(AllowanceKey { from, spender });
+        let key = DataKey::Allowance(allowance_key(from, spender));
         env.storage().persistent().set(&key, &amount);
         env.storage()
             .persistent()
@@ -148,7 +240,7 @@ impl Token {
     pub fn allowance(env: Env, from: Address, spender: Address) -> i128 {
         env.storage()
             .persistent()
-            .get(&DataKey::Allowance(AllowanceKey { from, spender }))
+            .get(&DataKey::Allowance(allowance_key(from, spender)))
             .unwrap_or(0)
     }
 
@@ -162,12 +254,10 @@ impl Token {
         to: Address,
         amount: i128,
     ) -> Result<(), TokenError> {
+        refuse_if_paused()?;
         spender.require_auth();
         check_amount(amount)?;
-        let key = DataKey::Allowance(AllowanceKey {
-            from: from.clone(),
-            spender,
-        });
+        let key = DataKey::Allowance(allowance_key(from.clone(), spender));
         let allowed: i128 = env.storage().persistent().get(&key).unwrap_or(0);
         if allowed < amount {
             return Err(TokenError::InsufficientAllowance);
@@ -190,15 +280,23 @@ impl Token {
     }
 }
 
+/// The paused build refuses every state-changing call before doing anything.
+fn refuse_if_paused() -> Result<(), TokenError> {
+    #[cfg(feature = "paused")]
+    return Err(TokenError::Paused);
+    #[cfg(not(feature = "paused"))]
+    Ok(())
+}
+
 fn balance_of(env: &Env, id: &Address) -> i128 {
     env.storage()
         .persistent()
-        .get(&DataKey::Balance(id.clone()))
+        .get(&balance_key(id))
         .unwrap_or(0)
 }
 
 fn set_balance(env: &Env, id: &Address, amount: i128) {
-    let key = DataKey::Balance(id.clone());
+    let key = balance_key(id);
     env.storage().persistent().set(&key, &amount);
     env.storage()
         .persistent()
