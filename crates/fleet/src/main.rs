@@ -13,6 +13,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use clap::Parser;
+use extref_operator::{
+    audit::{self, Audit},
+    spec::ContractSpec,
+    upgrade,
+};
 use extref_testkit::{
     chain::{Chain, Receipt},
     e2e::{invoke_fn, sc_symbol},
@@ -30,8 +35,37 @@ use soroban_env_host::xdr::{
 #[derive(Parser)]
 #[command(
     about = "Deploy a fleet of ExternalRef token followers and upgrade it with one manager transaction",
-    long_about = None
+    long_about = None,
+    args_conflicts_with_subcommands = true
 )]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    demo: Args,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Before a ref moves: is NEW.wasm a compatible upgrade of OLD.wasm for a fleet
+    /// running OLD? Compares their specs and env interfaces; exit status 0 when safe, 1
+    /// when a finding is breaking, 2 on error.
+    CheckUpgrade {
+        old: std::path::PathBuf,
+        new: std::path::PathBuf,
+        /// The ledger protocol the fleet runs at.
+        #[arg(long, default_value_t = FORK_PROTOCOL)]
+        ledger_protocol: u32,
+        /// The network runs a pre-release (`next`) host.
+        #[arg(long)]
+        next: bool,
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args)]
 struct Args {
     /// Number of followers the factory deploys.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -45,6 +79,10 @@ struct Args {
 }
 
 const KEY: &str = "token";
+/// The second ref: followers that may opt out (pinnable contracts).
+const PIN_KEY: &str = "pinnable";
+/// `TokenError::Paused`, the paused build's refusal.
+const TOKEN_PAUSED_ERROR: u32 = 5;
 /// Ledgers a governance signature stays valid for.
 const SIGNATURE_LEDGERS: u32 = 50;
 const MINTED: i128 = 1_000;
@@ -184,6 +222,100 @@ struct Upgrade {
     refused_before_timelock: String,
 }
 
+/// The emergency pause: one transaction stops N followers, one resumes them.
+#[derive(Serialize)]
+struct PausePhase {
+    pause: Cost,
+    unpause: Cost,
+    /// Followers whose transfer was refused with `TokenError::Paused` while paused.
+    followers_refused_while_paused: u32,
+}
+
+/// What the audit must find: the run's own record of what it built.
+struct Expected<'a> {
+    manager: &'a ScAddress,
+    factory: &'a ScAddress,
+    /// Token followers, v1, v2 and the paused build.
+    token: (&'a [ScAddress], &'a Hash, &'a Hash, &'a Hash),
+    /// Followers of the second ref (the last one pinned), its v1 and the pinned v2.
+    pinnable: (&'a [ScAddress], &'a Hash, &'a Hash),
+}
+
+fn hex(h: &Hash) -> String {
+    h.0.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The audit reproduces the run's final state exactly.
+fn check_audit(audit: &Audit, e: &Expected) -> Result<()> {
+    let manager = audit::address(e.manager);
+    let (tokens, v1, v2, paused) = e.token;
+    let (pins, pin_v1, pin_v2) = e.pinnable;
+    let update = |old: Option<&Hash>, new: &Hash| audit::RefUpdate {
+        old: old.map(hex),
+        new: hex(new),
+    };
+    let want_refs = vec![
+        audit::Ref {
+            key: PIN_KEY.into(),
+            current: Some(hex(pin_v1)),
+            history: vec![update(None, pin_v1)],
+        },
+        audit::Ref {
+            key: KEY.into(),
+            current: Some(hex(v2)),
+            history: vec![
+                update(None, v1),
+                update(Some(v1), v2),
+                update(Some(v2), paused),
+                update(Some(paused), v2),
+            ],
+        },
+    ];
+    ensure!(
+        audit.managers
+            == vec![audit::Manager {
+                manager: manager.clone(),
+                refs: want_refs
+            }],
+        "the audit's refs differ from the run's: {:#?}",
+        audit.managers
+    );
+    let deployed: Vec<String> = tokens.iter().chain(pins).map(audit::address).collect();
+    let factory = audit::address(e.factory);
+    ensure!(
+        audit.factories.get(&factory) == Some(&deployed) && audit.factories.len() == 1,
+        "the audit's factory list differs from the run's"
+    );
+    let mut want: Vec<audit::Follower> = tokens
+        .iter()
+        .map(|f| audit::Follower {
+            address: audit::address(f),
+            deployed_by: Some(factory.clone()),
+            deployed_for: Some((manager.clone(), KEY.into())),
+            follows: Some((manager.clone(), KEY.into())),
+            pinned: false,
+            code: Some(hex(v2)),
+        })
+        .collect();
+    for (i, f) in pins.iter().enumerate() {
+        let pinned = i == pins.len() - 1;
+        want.push(audit::Follower {
+            address: audit::address(f),
+            deployed_by: Some(factory.clone()),
+            deployed_for: Some((manager.clone(), PIN_KEY.into())),
+            follows: (!pinned).then(|| (manager.clone(), PIN_KEY.into())),
+            pinned,
+            code: Some(hex(if pinned { pin_v2 } else { pin_v1 })),
+        });
+    }
+    want.sort_by(|a, b| a.address.cmp(&b.address));
+    ensure!(
+        audit.followers == want,
+        "the audit's followers differ from the run's"
+    );
+    Ok(())
+}
+
 /// Who governs the manager, and what was refused.
 #[derive(Serialize)]
 struct Governance {
@@ -205,6 +337,8 @@ struct Report {
     transactions: u64,
     ledger_entries: usize,
     calls: Vec<CallComparison>,
+    pause: PausePhase,
+    audit: Audit,
     governance: Governance,
     upgrade: Upgrade,
     verified: String,
@@ -218,6 +352,7 @@ struct Phases {
     transfers: f64,
     upgrade: f64,
     verify: f64,
+    pause: f64,
     total: f64,
 }
 
@@ -274,7 +409,97 @@ fn secs(d: Duration) -> f64 {
 }
 
 fn main() -> Result<()> {
-    let args = Args::parse();
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::CheckUpgrade {
+            old,
+            new,
+            ledger_protocol,
+            next,
+            json,
+        }) => {
+            let ledger = upgrade::Ledger {
+                protocol: ledger_protocol,
+                pre_release: next,
+            };
+            match check_upgrade(&old, &new, ledger, json) {
+                Ok(true) => Ok(()),
+                Ok(false) => std::process::exit(1),
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    std::process::exit(2)
+                }
+            }
+        }
+        None => demo(cli.demo),
+    }
+}
+
+/// `check-upgrade`: prints the findings; `Ok(true)` when the upgrade is safe.
+fn check_upgrade(
+    old: &std::path::Path,
+    new: &std::path::Path,
+    ledger: upgrade::Ledger,
+    json: bool,
+) -> Result<bool> {
+    let read = |p: &std::path::Path| -> Result<ContractSpec> {
+        let wasm = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+        ContractSpec::from_wasm(&wasm)
+            .with_context(|| format!("reading the spec of {}", p.display()))
+    };
+    let findings = upgrade::check(&read(old)?, &read(new)?, ledger);
+    let safe = upgrade::is_safe(&findings);
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "old": old.display().to_string(),
+                "new": new.display().to_string(),
+                "ledger_protocol": ledger.protocol,
+                "safe": safe,
+                "findings": findings,
+            }))?
+        );
+    } else {
+        println!(
+            "{} -> {} (ledger protocol {}{})",
+            old.display(),
+            new.display(),
+            ledger.protocol,
+            if ledger.pre_release { ", next" } else { "" }
+        );
+        for f in &findings {
+            println!(
+                "  {:<8} {:<24} {}",
+                if f.breaking { "BREAKING" } else { "ok" },
+                f.subject,
+                f.detail
+            );
+        }
+        println!(
+            "{}",
+            if safe {
+                "safe: no breaking change"
+            } else {
+                "NOT SAFE: breaking changes above"
+            }
+        );
+    }
+    Ok(safe)
+}
+
+fn demo(args: Args) -> Result<()> {
+    let report = run_demo(&args)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_text(&report);
+    }
+    Ok(())
+}
+
+/// The whole demo; every check on the way is an error if it fails.
+fn run_demo(args: &Args) -> Result<Report> {
     let started = Instant::now();
     let mut phases = Phases::default();
     let n = args.followers;
@@ -305,12 +530,13 @@ fn main() -> Result<()> {
         fixtures::FACTORY,
         fixtures::PINNABLE_V1,
         fixtures::PINNABLE_V2,
+        fixtures::TOKEN_PAUSED,
     ] {
         run.transactions += 1;
         hashes.push(run.chain.upload(wasm).context("uploading Wasm")?);
     }
-    let [v1, v2, manager_code, factory_code, pin_v1, pin_v2] =
-        <[Hash; 6]>::try_from(hashes).expect("six uploads");
+    let [v1, v2, manager_code, factory_code, pin_v1, pin_v2, paused_code] =
+        <[Hash; 7]>::try_from(hashes).expect("seven uploads");
     let manager = run.create(
         &manager_code,
         1,
@@ -320,16 +546,20 @@ fn main() -> Result<()> {
         ],
     )?;
     let factory = run.create(&factory_code, 2, vec![])?;
-    run.submit_signed(
-        &manager,
-        "propose",
-        vec![sym(KEY), bytes(&v1)],
-        &two_of_three,
-    )
-    .context("the signed proposal of v1")?;
-    signed_proposals += 1;
+    // Two refs: the token fleet's, and a second one for contracts that may opt out.
+    for (key, hash) in [(KEY, &v1), (PIN_KEY, &pin_v1)] {
+        run.submit_signed(
+            &manager,
+            "propose",
+            vec![sym(key), bytes(hash)],
+            &two_of_three,
+        )
+        .with_context(|| format!("the signed proposal of {key}"))?;
+        signed_proposals += 1;
+    }
     run.chain.advance(args.timelock);
     run.submit(&manager, "apply", vec![sym(KEY)])?;
+    run.submit(&manager, "apply", vec![sym(PIN_KEY)])?;
     phases.setup = secs(started.elapsed());
 
     // Deploy the fleet through the factory, plus one plain Wasm token to compare with.
@@ -355,6 +585,25 @@ fn main() -> Result<()> {
     }
     bar.finish_and_clear();
     let plain = run.create(&v1, 4, vec![ScVal::Address(admin.clone())])?;
+    // Two followers of the second ref; one opts out (pins its own Wasm).
+    let mut pin_followers = vec![];
+    for i in 0..2 {
+        let r = run.submit(
+            &factory,
+            "deploy_with",
+            vec![
+                ScVal::Address(manager.clone()),
+                sym(PIN_KEY),
+                ScVal::Bytes(salt(6, i).to_vec().try_into()?),
+                ScVal::Vec(Some(vec![ScVal::Address(admin.clone())].try_into()?)),
+            ],
+        )?;
+        let ScVal::Address(f) = r.result else {
+            bail!("factory returned {:?}", r.result)
+        };
+        pin_followers.push(f);
+    }
+    run.submit(&pin_followers[1], "pin", vec![bytes(&pin_v2)])?;
     phases.deploy = secs(t.elapsed());
 
     // Transfers on v1: the admin mints and pays a holder on every token.
@@ -475,6 +724,94 @@ fn main() -> Result<()> {
         "the plain Wasm token must not follow the ref"
     );
     phases.verify = secs(t.elapsed());
+
+    // Emergency: pause the whole fleet in one transaction (no timelock), check every
+    // follower refuses to move funds but still answers reads, then unpause to exactly v2.
+    let t = Instant::now();
+    let pause = run
+        .submit_signed(
+            &manager,
+            "pause",
+            vec![sym(KEY), bytes(&paused_code)],
+            &two_of_three,
+        )
+        .context("the signed pause")?;
+    let bar = progress(n, "checking the paused fleet");
+    let mut refused_while_paused = 0;
+    for (i, f) in followers.iter().enumerate() {
+        run.transactions += 1;
+        match run.chain.invoke(
+            f,
+            "transfer",
+            vec![
+                ScVal::Address(admin.clone()),
+                ScVal::Address(holder(i as u32)),
+                i128_val(1),
+            ],
+        ) {
+            Err(e)
+                if e.error
+                    .is_type(soroban_env_host::xdr::ScErrorType::Contract)
+                    && e.error.get_code() == TOKEN_PAUSED_ERROR =>
+            {
+                refused_while_paused += 1
+            }
+            other => bail!(
+                "follower {i} moved funds while paused: {:?}",
+                other.map(|r| r.result)
+            ),
+        }
+        let held = as_i128(
+            &run.submit(f, "balance", vec![ScVal::Address(holder(i as u32))])?
+                .result,
+        )?;
+        ensure!(
+            held == SENT + i128::from(i == 0),
+            "follower {i}'s balance changed while paused"
+        );
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let unpause = run
+        .submit_signed(&manager, "unpause", vec![sym(KEY)], &two_of_three)
+        .context("the signed unpause")?;
+    ensure!(
+        run.submit(&manager, "current", vec![sym(KEY)])?.result == bytes(&v2),
+        "unpause must return the key to exactly v2"
+    );
+    for (i, f) in followers.iter().enumerate() {
+        ensure!(
+            as_u32(&run.submit(f, "version", vec![])?.result)? == 2,
+            "follower {i} is not back on v2 after unpause"
+        );
+    }
+    run.submit(
+        &followers[0],
+        "transfer",
+        vec![
+            ScVal::Address(admin.clone()),
+            ScVal::Address(holder(0)),
+            i128_val(1),
+        ],
+    )
+    .context("a transfer after unpause")?;
+    phases.pause = secs(t.elapsed());
+
+    // Who runs what, rebuilt from the ledger's entries and events alone; it must be
+    // exactly the state this run built.
+    let audit = Audit::rebuild(
+        run.chain.state().iter().map(|(k, (e, _))| (k, e)),
+        run.chain.events(),
+    );
+    check_audit(
+        &audit,
+        &Expected {
+            manager: &manager,
+            factory: &factory,
+            token: (&followers, &v1, &v2, &paused_code),
+            pinnable: (&pin_followers, &pin_v1, &pin_v2),
+        },
+    )?;
     phases.total = secs(started.elapsed());
 
     let one = Cost::from(&pin);
@@ -488,6 +825,12 @@ fn main() -> Result<()> {
             CallComparison::new("balance", &plain_balance, &follower_balance),
             CallComparison::new("transfer", &plain_transfer, &follower_transfer),
         ],
+        pause: PausePhase {
+            pause: Cost::from(&pause),
+            unpause: Cost::from(&unpause),
+            followers_refused_while_paused: refused_while_paused,
+        },
+        audit,
         governance: Governance {
             admin: format!("{:?}", governance.address()),
             signers: gov_keys
@@ -512,12 +855,7 @@ fn main() -> Result<()> {
         ),
         wall_seconds: phases,
     };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print_text(&report);
-    }
-    Ok(())
+    Ok(report)
 }
 
 fn print_text(r: &Report) {
@@ -582,10 +920,51 @@ fn print_text(r: &Report) {
         "  apply before the timelock was refused: {}",
         u.refused_before_timelock
     );
+    let p = &r.pause;
+    println!();
+    println!("emergency pause of the whole fleet (no timelock, signed 2 of 3)");
+    println!(
+        "  pause:   {:>12} CPU, {:>10} bytes, {} entries written; {} of {} followers then refused transfers (TokenError::Paused), balances intact",
+        p.pause.cpu_insns, p.pause.mem_bytes, p.pause.entries_written, p.followers_refused_while_paused, r.followers
+    );
+    println!(
+        "  unpause: {:>12} CPU, {:>10} bytes, {} entries written; the ref is back on exactly v2",
+        p.unpause.cpu_insns, p.unpause.mem_bytes, p.unpause.entries_written
+    );
+    println!();
+    println!("audit (rebuilt from the ledger's entries and events; matches the run exactly):");
+    for line in r.audit.table(12).lines() {
+        println!("  {line}");
+    }
     let w = &r.wall_seconds;
     println!();
     println!(
-        "wall time: {:.2} s (setup {:.2}, deploy {:.2}, transfers {:.2}, upgrade {:.2}, verify {:.2})",
-        w.total, w.setup, w.deploy, w.transfers, w.upgrade, w.verify
+        "wall time: {:.2} s (setup {:.2}, deploy {:.2}, transfers {:.2}, upgrade {:.2}, verify {:.2}, pause {:.2})",
+        w.total, w.setup, w.deploy, w.transfers, w.upgrade, w.verify, w.pause
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The demo end to end on a small fleet: every check inside it holds (signed
+    /// governance, timelock, upgrade, pause and unpause, and the audit rebuilt from the
+    /// ledger reproducing the run's own record exactly).
+    #[test]
+    fn the_demo_runs_and_its_audit_matches_its_state() {
+        let report = run_demo(&Args {
+            followers: 3,
+            timelock: 2,
+            json: false,
+        })
+        .expect("the demo's checks hold");
+        assert_eq!(report.pause.followers_refused_while_paused, 3);
+        assert_eq!(report.audit.followers.len(), 3 + 2);
+        assert_eq!(report.audit.pinned().count(), 1);
+        assert_eq!(
+            report.pause.pause.entries_written,
+            report.pause.unpause.entries_written
+        );
+    }
 }

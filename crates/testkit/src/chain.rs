@@ -117,6 +117,9 @@ pub struct Chain {
     entries: Rc<Entries>,
     cache: Option<ModuleCache>,
     uploaded: Vec<Vec<u8>>,
+    /// The contract and system events of every committed transaction, in order:
+    /// what a ledger's meta hands an indexer.
+    log: Vec<ContractEvent>,
 }
 
 impl Chain {
@@ -131,7 +134,13 @@ impl Chain {
             entries: Rc::new(Entries::new()),
             cache: None,
             uploaded: vec![],
+            log: vec![],
         }
+    }
+
+    /// The events of every committed transaction, oldest first.
+    pub fn events(&self) -> &[ContractEvent] {
+        &self.log
     }
 
     /// The transaction source account as an address.
@@ -161,9 +170,7 @@ impl Chain {
     /// invocation's (nothing is committed then).
     pub fn submit(&mut self, host_fn: HostFunction) -> Result<Receipt, HostError> {
         let tx = self.prepare(host_fn)?;
-        let (receipt, changes) = self.execute(&tx)?;
-        self.commit(&changes);
-        Ok(receipt)
+        self.submit_prepared(&tx)
     }
 
     /// Simulates `host_fn` on the current ledger (recording mode) and returns
@@ -267,6 +274,7 @@ impl Chain {
     pub fn submit_prepared(&mut self, tx: &Prepared) -> Result<Receipt, HostError> {
         let (receipt, changes) = self.execute(tx)?;
         self.commit(&changes);
+        self.log.extend(receipt.events.iter().cloned());
         Ok(receipt)
     }
 
