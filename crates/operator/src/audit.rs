@@ -248,7 +248,11 @@ impl Audit {
                     r.history.len(),
                     r.history
                         .iter()
-                        .map(|u| format!("{}->{}", short(&u.old), short(&Some(u.new.clone()))))
+                        .map(|u| format!(
+                            "{}->{}",
+                            u.old.as_deref().map_or("none", |h| &h[..12.min(h.len())]),
+                            short(&Some(u.new.clone()))
+                        ))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ));
