@@ -150,6 +150,22 @@ fn the_manager_extends_its_ref_ttl() -> Result<(), HostError> {
     Ok(())
 }
 
+/// Regression (found by the host_fns fuzzer): an `extend_to` near `u32::MAX` was an
+/// overflow, `(Context, InternalError)`; it clamps to the maximum TTL, as the storage
+/// layer clamps any extension.
+#[test]
+fn extending_a_ref_to_u32_max_clamps_to_the_maximum_ttl() -> Result<(), HostError> {
+    let fleet = Fleet::setup(recording_host(FORK_PROTOCOL)?, "token")?;
+    let host = &fleet.host;
+    let key = ref_key(host, fleet.manager, "token");
+    as_contract(host, fleet.manager, || {
+        host.extend_contract_wasm_ref_ttl(sym(host, "token")?, u32::MAX.into(), u32::MAX.into())
+    })?;
+    let max = host.with_ledger_info(|li| Ok(li.sequence_number + li.max_entry_ttl - 1))?;
+    assert_eq!(live_until(host, &key), max);
+    Ok(())
+}
+
 #[test]
 fn extending_a_follower_extends_the_ref_and_the_resolved_code() -> Result<(), HostError> {
     let mut fleet = Fleet::setup(recording_host(FORK_PROTOCOL)?, "token")?;

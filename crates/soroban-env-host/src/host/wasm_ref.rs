@@ -299,7 +299,9 @@ impl Host {
 
     /// `set_contract_wasm_ref`: points the current contract's reference `key`
     /// at uploaded Wasm, creating the reference if needed. Every check happens
-    /// before the single storage write, so a failure changes nothing.
+    /// before the single storage write, so a failed check changes nothing; the
+    /// event comes after the write, and running out of budget there leaves the
+    /// write to the frame's rollback, like any failure of the caller.
     // Notes on metering: covered by the components.
     pub(crate) fn set_current_contract_wasm_ref(
         &self,
@@ -428,6 +430,7 @@ impl Host {
     ) -> Result<(), HostError> {
         let manager = ScAddress::Contract(self.get_current_contract_id_internal()?);
         let ledger_key = self.wasm_ref_ledger_key(&manager, &self.scsymbol_from_symbol(key)?)?;
+        let (threshold, extend_to) = self.clamp_wasm_ref_ttl_extension(threshold, extend_to)?;
         self.try_borrow_storage_mut()?.extend_ttl(
             self,
             ledger_key,
@@ -435,6 +438,28 @@ impl Host {
             extend_to,
             Some(key.into()),
         )
+    }
+
+    /// `threshold` and `extend_to` clamped to the network's maximum TTL. The
+    /// storage layer clamps the resulting live-until ledger to that maximum
+    /// anyway, but first adds `extend_to` to the ledger sequence, and a
+    /// contract may pass a value near `u32::MAX` that overflows the sum (an
+    /// internal error). Nothing else changes: an entry already at or past the
+    /// maximum is not extended either way. An invalid pair (threshold above
+    /// extend_to) is left for the storage layer to refuse.
+    // Notes on metering: reads the ledger info only; free.
+    fn clamp_wasm_ref_ttl_extension(
+        &self,
+        threshold: u32,
+        extend_to: u32,
+    ) -> Result<(u32, u32), HostError> {
+        if threshold > extend_to {
+            return Ok((threshold, extend_to));
+        }
+        let ledger_seq = self.with_ledger_info(|li| Ok(li.sequence_number))?;
+        let max_ttl = self.max_live_until_ledger()?.saturating_sub(ledger_seq);
+        let extend_to = extend_to.min(max_ttl);
+        Ok((threshold.min(extend_to), extend_to))
     }
 
     /// `update_current_contract_external_ref`: the current contract becomes a
