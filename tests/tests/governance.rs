@@ -95,11 +95,9 @@ impl Gov {
     /// Applies `tx`, which must fail with `(ty, code)` and leave the ledger as it was.
     fn refused(&mut self, tx: &Prepared, ty: ScErrorType, code: ScErrorCode) -> HostError {
         let before = self.chain.state();
-        let err = self
-            .chain
-            .submit_prepared(tx)
-            .err()
-            .expect("the transaction must be refused");
+        let Err(err) = self.chain.submit_prepared(tx) else {
+            panic!("the transaction must be refused");
+        };
         assert!(
             err.error.is_type(ty) && err.error.is_code(code),
             "expected ({ty:?}, {code:?}), got {err:?}"

@@ -72,7 +72,8 @@ enum Cmd {
     Status,
     /// materialize + check + this tool's tests + `cargo test --workspace` + the benchmarks
     /// once each (test mode) + the contract workspaces' native tests + `dist --check` and
-    /// the embedder test (crates/embedder) + upstream soroban-env-host tests.
+    /// the embedder test (crates/embedder) + the fuzz targets' replay + upstream
+    /// soroban-env-host tests.
     Test {
         /// Skip upstream's soroban-env-host integration tests (the slow part).
         #[arg(long)]

@@ -20,8 +20,9 @@ fn run(mut cmd: Command, what: &str) -> Result<()> {
 
 /// `materialize`, `check`, this tool's tests, the workspace's tests, the benchmarks once
 /// each, the example contracts' native tests, the dist for stellar-core (built with core's
-/// feature sets) and the embedder test on it, then upstream's own soroban-env-host
-/// integration tests built against the fork. `harness_args` go to the test binaries.
+/// feature sets) and the embedder test on it, the fuzz targets' replay on stable, then
+/// upstream's own soroban-env-host integration tests built against the fork.
+/// `harness_args` go to the test binaries (not to the fuzz replay).
 pub fn test(repo: &mut Repo, harness_args: &[String], skip_upstream: bool) -> Result<()> {
     crate::materialize::materialize(repo, false)?;
     crate::check::check(repo)?;
@@ -76,6 +77,21 @@ pub fn test(repo: &mut Repo, harness_args: &[String], skip_upstream: bool) -> Re
             ),
         )?;
     }
+
+    // The fuzz targets' logic on stable: every committed seed and regression input,
+    // and pseudo-random inputs (fuzz/run.sh runs the targets under libFuzzer).
+    let mut cmd = Command::new(cargo_bin());
+    cmd.current_dir(&repo.root)
+        .args(["test", "--locked", "--manifest-path"])
+        .arg(repo.root.join("fuzz/Cargo.toml"))
+        .args(["-p", "extref-fuzz-targets"]);
+    if std::env::var_os("CARGO_TARGET_DIR").is_none() {
+        cmd.arg("--target-dir").arg(repo.root.join("target"));
+    }
+    run(
+        cmd,
+        "the fuzz targets' seeds and regressions (fuzz/targets, stable)",
+    )?;
 
     if skip_upstream {
         return Ok(());
