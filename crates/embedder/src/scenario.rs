@@ -385,14 +385,19 @@ pub fn run() -> Result<Report, HostError> {
     run.report
         .check("p28: create the manager", applied.result.is_ok());
     let ref_key = wasm_ref_key(&manager, KEY);
-    let canary_key = data_key(
-        &manager,
-        ScVal::Vec(Some(
-            vec![ScVal::Symbol(symbol("Canary")), ScVal::Symbol(symbol(KEY))]
-                .try_into()
-                .expect("two"),
-        )),
-    );
+    // The manager's bookkeeping `set_ref` reads: the key's canary and pause marker
+    // (`DataKey::Canary(key)`, `DataKey::Paused(key)`), absent here.
+    let manager_key = |case: &str| {
+        data_key(
+            &manager,
+            ScVal::Vec(Some(
+                vec![ScVal::Symbol(symbol(case)), ScVal::Symbol(symbol(KEY))]
+                    .try_into()
+                    .expect("two"),
+            )),
+        )
+    };
+    let (canary_key, paused_key) = (manager_key("Canary"), manager_key("Paused"));
     let set_ref = |hash: &Hash| {
         let args = vec![ScVal::Symbol(symbol(KEY)), bytes32(&hash.0)];
         Tx::new(
@@ -401,6 +406,7 @@ pub fn run() -> Result<Report, HostError> {
                 instance_key(&manager),
                 code_key(&manager_hash),
                 canary_key.clone(),
+                paused_key.clone(),
                 code_key(hash),
             ],
             vec![ref_key.clone()],
