@@ -394,6 +394,32 @@ impl Run {
         self.chain.submit_prepared(&tx)
     }
 
+    /// `factory.deploy_with(manager, key, salt, [admin])`: a follower of `key` whose
+    /// constructor takes its admin; returns its address.
+    fn deploy_follower(
+        &mut self,
+        factory: &ScAddress,
+        manager: &ScAddress,
+        key: &str,
+        salt: [u8; 32],
+        admin: &ScAddress,
+    ) -> Result<ScAddress> {
+        let r = self.submit(
+            factory,
+            "deploy_with",
+            vec![
+                ScVal::Address(manager.clone()),
+                sym(key),
+                ScVal::Bytes(salt.to_vec().try_into()?),
+                ScVal::Vec(Some(vec![ScVal::Address(admin.clone())].try_into()?)),
+            ],
+        )?;
+        let ScVal::Address(f) = r.result else {
+            bail!("factory returned {:?}", r.result)
+        };
+        Ok(f)
+    }
+
     fn create(&mut self, wasm: &Hash, tag: u8, args: Vec<ScVal>) -> Result<ScAddress> {
         self.transactions += 1;
         let (address, _) = self
@@ -567,20 +593,7 @@ fn run_demo(args: &Args) -> Result<Report> {
     let bar = progress(n, "deploying followers");
     let mut followers = Vec::with_capacity(n as usize);
     for i in 0..n {
-        let r = run.submit(
-            &factory,
-            "deploy_with",
-            vec![
-                ScVal::Address(manager.clone()),
-                sym(KEY),
-                ScVal::Bytes(salt(3, i).to_vec().try_into()?),
-                ScVal::Vec(Some(vec![ScVal::Address(admin.clone())].try_into()?)),
-            ],
-        )?;
-        let ScVal::Address(f) = r.result else {
-            bail!("factory returned {:?}", r.result)
-        };
-        followers.push(f);
+        followers.push(run.deploy_follower(&factory, &manager, KEY, salt(3, i), &admin)?);
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -588,20 +601,7 @@ fn run_demo(args: &Args) -> Result<Report> {
     // Two followers of the second ref; one opts out (pins its own Wasm).
     let mut pin_followers = vec![];
     for i in 0..2 {
-        let r = run.submit(
-            &factory,
-            "deploy_with",
-            vec![
-                ScVal::Address(manager.clone()),
-                sym(PIN_KEY),
-                ScVal::Bytes(salt(6, i).to_vec().try_into()?),
-                ScVal::Vec(Some(vec![ScVal::Address(admin.clone())].try_into()?)),
-            ],
-        )?;
-        let ScVal::Address(f) = r.result else {
-            bail!("factory returned {:?}", r.result)
-        };
-        pin_followers.push(f);
+        pin_followers.push(run.deploy_follower(&factory, &manager, PIN_KEY, salt(6, i), &admin)?);
     }
     run.submit(&pin_followers[1], "pin", vec![bytes(&pin_v2)])?;
     phases.deploy = secs(t.elapsed());
