@@ -109,6 +109,15 @@ fn holder(i: u32) -> ScAddress {
     ScAddress::Account(AccountId(PublicKey::PublicKeyTypeEd25519(Uint256(seed))))
 }
 
+/// `transfer(from, holder(to), amount)`'s arguments.
+fn transfer_args(from: &ScAddress, to: u32, amount: i128) -> Vec<ScVal> {
+    vec![
+        ScVal::Address(from.clone()),
+        ScVal::Address(holder(to)),
+        i128_val(amount),
+    ]
+}
+
 fn salt(tag: u8, i: u32) -> [u8; 32] {
     let mut s = [tag; 32];
     s[..4].copy_from_slice(&i.to_be_bytes());
@@ -616,15 +625,7 @@ fn run_demo(args: &Args) -> Result<Report> {
             "mint",
             vec![ScVal::Address(admin.clone()), i128_val(MINTED)],
         )?;
-        let r = run.submit(
-            f,
-            "transfer",
-            vec![
-                ScVal::Address(admin.clone()),
-                ScVal::Address(holder(i as u32)),
-                i128_val(SENT),
-            ],
-        )?;
+        let r = run.submit(f, "transfer", transfer_args(&admin, i as u32, SENT))?;
         last = Some(r);
         bar.inc(1);
     }
@@ -634,15 +635,7 @@ fn run_demo(args: &Args) -> Result<Report> {
         "mint",
         vec![ScVal::Address(admin.clone()), i128_val(MINTED)],
     )?;
-    let plain_transfer = run.submit(
-        &plain,
-        "transfer",
-        vec![
-            ScVal::Address(admin.clone()),
-            ScVal::Address(holder(0)),
-            i128_val(SENT),
-        ],
-    )?;
+    let plain_transfer = run.submit(&plain, "transfer", transfer_args(&admin, 0, SENT))?;
     let follower_transfer = last.context("at least one follower")?;
     let follower_balance = run.submit(&followers[0], "balance", vec![ScVal::Address(holder(0))])?;
     let plain_balance = run.submit(&plain, "balance", vec![ScVal::Address(holder(0))])?;
@@ -705,15 +698,7 @@ fn run_demo(args: &Args) -> Result<Report> {
     }
     bar.finish_and_clear();
     // v2's visible change: it counts the sender's transfers.
-    run.submit(
-        &followers[0],
-        "transfer",
-        vec![
-            ScVal::Address(admin.clone()),
-            ScVal::Address(holder(0)),
-            i128_val(1),
-        ],
-    )?;
+    run.submit(&followers[0], "transfer", transfer_args(&admin, 0, 1))?;
     let sent = as_u32(
         &run.submit(&followers[0], "sent", vec![ScVal::Address(admin.clone())])?
             .result,
@@ -740,15 +725,10 @@ fn run_demo(args: &Args) -> Result<Report> {
     let mut refused_while_paused = 0;
     for (i, f) in followers.iter().enumerate() {
         run.transactions += 1;
-        match run.chain.invoke(
-            f,
-            "transfer",
-            vec![
-                ScVal::Address(admin.clone()),
-                ScVal::Address(holder(i as u32)),
-                i128_val(1),
-            ],
-        ) {
+        match run
+            .chain
+            .invoke(f, "transfer", transfer_args(&admin, i as u32, 1))
+        {
             Err(e)
                 if e.error
                     .is_type(soroban_env_host::xdr::ScErrorType::Contract)
@@ -785,16 +765,8 @@ fn run_demo(args: &Args) -> Result<Report> {
             "follower {i} is not back on v2 after unpause"
         );
     }
-    run.submit(
-        &followers[0],
-        "transfer",
-        vec![
-            ScVal::Address(admin.clone()),
-            ScVal::Address(holder(0)),
-            i128_val(1),
-        ],
-    )
-    .context("a transfer after unpause")?;
+    run.submit(&followers[0], "transfer", transfer_args(&admin, 0, 1))
+        .context("a transfer after unpause")?;
     phases.pause = secs(t.elapsed());
 
     // Who runs what, rebuilt from the ledger's entries and events alone; it must be
