@@ -26,9 +26,7 @@ mod workload;
 
 use std::{
     hint::black_box,
-    io::{BufRead, BufReader, Write},
     path::{Path, PathBuf},
-    process::{Child, ChildStdin, ChildStdout, Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -36,6 +34,7 @@ use criterion::Criterion;
 use extref_benches::{
     markdown_table, paired_timed, quick, rounds, test_mode, thousands, write_report, Paired,
 };
+use extref_testkit::drift::DriftReference;
 use workload::Report;
 
 fn repo_root() -> PathBuf {
@@ -46,11 +45,7 @@ fn repo_root() -> PathBuf {
 }
 
 /// The reference (`crates/drift`, upstream 27.0.1) running with `--serve`.
-struct Reference {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: BufReader<ChildStdout>,
-}
+struct Reference(DriftReference);
 
 impl Reference {
     /// Builds the reference with the bench's own optimization (release
@@ -58,64 +53,17 @@ impl Reference {
     /// `target/drift` with `tests/no_drift.rs`) in its own workspace and lock
     /// file, and starts it.
     fn start(root: &Path) -> Self {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let (profile, target_dir) = if cfg!(debug_assertions) {
-            ("debug", root.join("target/drift"))
-        } else {
-            ("release", root.join("target/drift-release"))
-        };
-        let started = Instant::now();
-        let mut build = Command::new(&cargo);
-        build.args(["build", "--locked"]);
-        if profile == "release" {
-            build.arg("--release");
-        }
-        let status = build
-            .arg("--manifest-path")
-            .arg(root.join("crates/drift/Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target_dir)
-            .current_dir(root.join("crates/drift"))
-            .env_remove("CARGO_TARGET_DIR")
-            .status()
-            .unwrap_or_else(|e| panic!("running {cargo}: {e}"));
-        assert!(status.success(), "building the drift reference: {status}");
-        println!(
-            "reference (crates/drift, {profile}) built in {:.1}s",
-            started.elapsed().as_secs_f64()
-        );
-        let bin = target_dir
-            .join(profile)
-            .join(format!("drift-reference{}", std::env::consts::EXE_SUFFIX));
-        let mut child = Command::new(&bin)
-            .arg("--serve")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", bin.display()));
-        Reference {
-            stdin: child.stdin.take(),
-            stdout: BufReader::new(child.stdout.take().expect("piped stdout")),
-            child,
-        }
-    }
-
-    fn ask(&mut self, request: &str) -> String {
-        let stdin = self.stdin.as_mut().expect("server running");
-        writeln!(stdin, "{request}").expect("writing to the reference");
-        stdin.flush().expect("flushing to the reference");
-        let mut answer = String::new();
-        let n = self
-            .stdout
-            .read_line(&mut answer)
-            .expect("reading the reference");
-        assert!(n > 0, "the reference exited (see its stderr above)");
-        answer.trim_end().to_string()
+        Reference(DriftReference::start(
+            root,
+            !cfg!(debug_assertions),
+            "--serve",
+        ))
     }
 
     /// The server's own wall time of `k` runs of the workload.
     fn runs(&mut self, k: u64) -> Duration {
         let nanos: u64 = self
+            .0
             .ask(&k.to_string())
             .parse()
             .expect("the reference answers nanoseconds");
@@ -124,15 +72,8 @@ impl Reference {
 
     fn report(&mut self) -> Report {
         let json: serde_json::Value =
-            serde_json::from_str(&self.ask("report")).expect("the reference answers JSON");
+            serde_json::from_str(&self.0.ask("report")).expect("the reference answers JSON");
         workload::from_json(&json)
-    }
-}
-
-impl Drop for Reference {
-    fn drop(&mut self) {
-        drop(self.stdin.take()); // EOF: the server exits.
-        let _ = self.child.wait();
     }
 }
 

@@ -24,11 +24,12 @@ use std::{
     cell::RefCell,
     collections::BTreeMap,
     hash::BuildHasher,
-    io::{BufRead, BufReader, Write},
+    io::Write,
     path::{Path, PathBuf},
-    process::{Child, ChildStdin, ChildStdout, Command, Stdio},
     time::Instant,
 };
+
+use extref_testkit::drift::DriftReference;
 
 use proptest::{
     prelude::*,
@@ -50,89 +51,18 @@ fn repo_root() -> PathBuf {
 // The reference: upstream 27.0.1, one process for every workload
 // ---------------------------------------------------------------------------
 
-struct Reference {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Reference {
-    /// Builds `crates/drift` (its own workspace and lock file) with this
-    /// test's optimization, in the target directory `no_drift.rs` and the
-    /// benches use, and starts it in `--differential` mode.
-    fn start() -> Self {
-        let root = repo_root();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let (profile, target_dir) = if cfg!(debug_assertions) {
-            ("debug", root.join("target/drift"))
-        } else {
-            ("release", root.join("target/drift-release"))
-        };
-        let mut build = Command::new(&cargo);
-        build.args(["build", "--quiet", "--locked"]);
-        if profile == "release" {
-            build.arg("--release");
-        }
-        let started = Instant::now();
-        let status = build
-            .arg("--manifest-path")
-            .arg(root.join("crates/drift/Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target_dir)
-            .current_dir(root.join("crates/drift"))
-            .env_remove("CARGO_TARGET_DIR")
-            .status()
-            .unwrap_or_else(|e| panic!("running {cargo}: {e}"));
-        assert!(status.success(), "building the drift reference: {status}");
-        println!(
-            "reference (crates/drift, {profile}) built in {:.1}s",
-            started.elapsed().as_secs_f64()
-        );
-        let bin = target_dir
-            .join(profile)
-            .join(format!("drift-reference{}", std::env::consts::EXE_SUFFIX));
-        let mut child = Command::new(&bin)
-            .arg("--differential")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", bin.display()));
-        Reference {
-            stdin: child.stdin.take(),
-            stdout: BufReader::new(child.stdout.take().expect("piped stdout")),
-            child,
-        }
-    }
-
-    fn send(&mut self, workload: &Value) {
-        let stdin = self.stdin.as_mut().expect("reference running");
-        writeln!(stdin, "{workload}").expect("writing to the reference");
-        stdin.flush().expect("flushing to the reference");
-    }
-
-    fn receive(&mut self) -> Value {
-        let mut line = String::new();
-        let n = self
-            .stdout
-            .read_line(&mut line)
-            .expect("reading the reference");
-        assert!(n > 0, "the reference exited (see its stderr above)");
-        serde_json::from_str(&line).expect("the reference answers JSON")
-    }
-}
-
-impl Drop for Reference {
-    fn drop(&mut self) {
-        drop(self.stdin.take()); // EOF: the reference exits.
-        let _ = self.child.wait();
-    }
+/// Builds the reference with this test's optimization and starts it in
+/// `--differential` mode (one workload per line, one report per line).
+fn start_reference() -> DriftReference {
+    DriftReference::start(&repo_root(), !cfg!(debug_assertions), "--differential")
 }
 
 /// Runs `workload` on both hosts, the reference in parallel with the fork.
-fn run_both(reference: &mut Reference, workload: &Value) -> (Value, Value) {
-    reference.send(workload);
+fn run_both(reference: &mut DriftReference, workload: &Value) -> (Value, Value) {
+    reference.send(&workload.to_string());
     let fork = differential::run(workload);
-    (fork, reference.receive())
+    let upstream = serde_json::from_str(&reference.receive()).expect("the reference answers JSON");
+    (fork, upstream)
 }
 
 // ---------------------------------------------------------------------------
@@ -1061,7 +991,7 @@ fn cases() -> u32 {
 
 #[test]
 fn generated_workloads_match_upstream() {
-    let reference = RefCell::new(Reference::start());
+    let reference = RefCell::new(start_reference());
     let coverage = RefCell::new(Coverage::default());
     // A seed of our own when none is given, printed so that any run can be
     // repeated exactly.
@@ -1119,7 +1049,7 @@ fn generated_workloads_match_upstream() {
 /// Runs one workload (e.g. a minimal failing one, as a regression test) on
 /// both hosts, asserts the reports are equal, and returns the fork's.
 fn assert_matches_upstream(workload: &Value) -> Value {
-    let mut reference = Reference::start();
+    let mut reference = start_reference();
     let (fork, upstream) = run_both(&mut reference, workload);
     if let Err(e) = check(workload, &fork, &upstream) {
         panic!("{e}");

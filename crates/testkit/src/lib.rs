@@ -5,6 +5,7 @@
 //! (the fixtures built from `contracts/`); nothing of the host is mocked.
 
 pub mod chain;
+pub mod drift;
 pub mod e2e;
 pub mod fixtures;
 pub mod sign;
