@@ -25,17 +25,16 @@ use std::{collections::BTreeMap, sync::OnceLock};
 use extref_testkit::{
     account, assert_same_ledger,
     e2e::{
-        code_entry, code_key, contract_address, created_address, external_ref, footprint, from_xdr,
-        instance_entry, instance_key, invoke_fn, key_of, ledger_info, sc_symbol, source_account,
-        source_account_create_auth, to_xdr, wasm_hash, wasm_ref_entry, wasm_ref_key, Applied,
-        EncodedTx, LedgerState, Tx, LEDGER_SEQ, LIVE_UNTIL, PRNG_SEED,
+        code_entry, code_key, contract_address, created_address, external_ref, footprint,
+        instance_entry, instance_key, invoke_encoded_with_budget, invoke_fn, key_of, ledger_info,
+        sc_symbol, source_account, source_account_create_auth, to_xdr, wasm_hash, wasm_ref_entry,
+        wasm_ref_key, Applied, EncodedTx, LedgerState, Tx, LEDGER_SEQ, LIVE_UNTIL,
     },
     fixtures::{FOLLOWER_V1, FOLLOWER_V2},
     ledger_state, recording_host, sym, upload, BASE_PROTOCOL, FORK_PROTOCOL,
 };
 use soroban_env_host::{
     budget::Budget,
-    e2e_invoke::invoke_host_function,
     e2e_testutils,
     storage::AccessType,
     xdr::{
@@ -518,44 +517,15 @@ mod harness {
         let enc = ledger.encode(tx);
         let budget = Budget::default();
         budget.reset_limits(cpu, mem).unwrap();
-        let mut diagnostics = vec![];
-        let res = invoke_host_function(
-            &budget,
-            false,
-            &enc.host_fn,
-            &enc.resources,
-            &enc.restored_rw_entry_indices,
-            &enc.source,
-            enc.auth.iter(),
-            ledger.info.clone(),
-            enc.entries.iter(),
-            enc.ttls.iter(),
-            &PRNG_SEED.to_vec(),
-            &mut diagnostics,
-            None,
-            cache,
-        );
+        // Diagnostics off, as stellar-core runs consensus.
+        let res = invoke_encoded_with_budget(&budget, &ledger.info, &enc, None, cache);
         let consumed = (
             budget.get_cpu_insns_consumed().unwrap(),
             budget.get_mem_bytes_consumed().unwrap(),
         );
         let outcome = match res {
             Err(e) => TxOutcome::Refused(e.error),
-            Ok(res) => TxOutcome::Applied(Applied {
-                result: res.encoded_invoke_result.map(|v| from_xdr(&v)),
-                changes: res
-                    .ledger_changes
-                    .iter()
-                    .map(extref_testkit::e2e::Change::from)
-                    .collect(),
-                events: res
-                    .encoded_contract_events
-                    .iter()
-                    .map(|e| from_xdr(e))
-                    .collect(),
-                diagnostics,
-                budget,
-            }),
+            Ok(res) => TxOutcome::Applied(Applied::decode(res, vec![], budget)),
         };
         (outcome, consumed)
     }

@@ -342,10 +342,23 @@ pub fn invoke_encoded(
 ) -> Result<(InvokeHostFunctionResult, Budget), HostError> {
     let budget = Budget::default();
     budget.reset_cpu_limit(tx.instructions as u64)?;
+    let res = invoke_encoded_with_budget(&budget, info, tx, diagnostics, module_cache)?;
+    Ok((res, budget))
+}
+
+/// [`invoke_encoded`] on a budget of the caller's (e.g. with other limits,
+/// read afterwards even when the invocation fails).
+pub fn invoke_encoded_with_budget(
+    budget: &Budget,
+    info: &LedgerInfo,
+    tx: &EncodedTx,
+    diagnostics: Option<&mut Vec<DiagnosticEvent>>,
+    module_cache: Option<ModuleCache>,
+) -> Result<InvokeHostFunctionResult, HostError> {
     let enable_diagnostics = diagnostics.is_some();
     let mut sink = vec![];
-    let res = invoke_host_function(
-        &budget,
+    invoke_host_function(
+        budget,
         enable_diagnostics,
         &tx.host_fn,
         &tx.resources,
@@ -359,8 +372,7 @@ pub fn invoke_encoded(
         diagnostics.unwrap_or(&mut sink),
         None,
         module_cache,
-    )?;
-    Ok((res, budget))
+    )
 }
 
 /// A transaction and its footprint's entries encoded as stellar-core passes
@@ -391,6 +403,25 @@ pub struct Applied {
 }
 
 impl Applied {
+    /// Decodes a successful invocation's result, changes and events.
+    pub fn decode(
+        res: InvokeHostFunctionResult,
+        diagnostics: Vec<DiagnosticEvent>,
+        budget: Budget,
+    ) -> Self {
+        Applied {
+            result: res.encoded_invoke_result.map(|v| from_xdr(&v)),
+            changes: res.ledger_changes.iter().map(Change::from).collect(),
+            events: res
+                .encoded_contract_events
+                .iter()
+                .map(|e| from_xdr(e))
+                .collect(),
+            diagnostics,
+            budget,
+        }
+    }
+
     pub fn change(&self, key: &LedgerKey) -> Option<&Change> {
         self.changes.iter().find(|c| &c.key == key)
     }
@@ -526,17 +557,7 @@ impl LedgerState {
     ) -> Result<Applied, HostError> {
         let mut diagnostics = vec![];
         let (res, budget) = invoke_encoded(&self.info, tx, Some(&mut diagnostics), module_cache)?;
-        Ok(Applied {
-            result: res.encoded_invoke_result.map(|v| from_xdr(&v)),
-            changes: res.ledger_changes.iter().map(Change::from).collect(),
-            events: res
-                .encoded_contract_events
-                .iter()
-                .map(|e| from_xdr(e))
-                .collect(),
-            diagnostics,
-            budget,
-        })
+        Ok(Applied::decode(res, diagnostics, budget))
     }
 
     /// Simulates `host_fn` with `e2e_invoke::invoke_host_function_in_recording_mode`
