@@ -32,7 +32,7 @@ use soroban_env_host::{
 };
 
 use crate::e2e::{
-    created_address, from_xdr, has_ttl, invoke_encoded, invoke_fn, key_of, ledger_info,
+    created_address_on, from_xdr, has_ttl, invoke_encoded, invoke_fn, key_of, ledger_info,
     module_cache, source_account, to_xdr, ttl_entry, wasm_hash, EncodedTx, TX_INSTRUCTIONS,
 };
 
@@ -136,6 +136,16 @@ impl Chain {
             uploaded: vec![],
             log: vec![],
         }
+    }
+
+    /// An empty ledger at `protocol` on the network `network_id`, transactions
+    /// from `source` (so that a run here and one on a real network build the same
+    /// contract addresses).
+    pub fn on_network(protocol: u32, network_id: [u8; 32], source: AccountId) -> Self {
+        let mut chain = Chain::new(protocol);
+        chain.info.network_id = network_id;
+        chain.source = source;
+        chain
     }
 
     /// The events of every committed transaction, oldest first.
@@ -422,7 +432,7 @@ impl Chain {
             address: self.source_address(),
             salt: Uint256(salt),
         });
-        let address = created_address(&preimage);
+        let address = created_address_on(self.info.network_id, &preimage);
         let receipt = self.submit(HostFunction::CreateContractV2(CreateContractArgsV2 {
             contract_id_preimage: preimage,
             executable,

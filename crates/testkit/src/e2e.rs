@@ -225,6 +225,18 @@ pub fn created_address(preimage: &ContractIdPreimage) -> ScAddress {
     ))))
 }
 
+/// The address a create-contract preimage yields on the network `network_id`.
+pub fn created_address_on(network_id: [u8; 32], preimage: &ContractIdPreimage) -> ScAddress {
+    use sha2::Digest;
+    let id = soroban_env_host::xdr::HashIdPreimage::ContractId(
+        soroban_env_host::xdr::HashIdPreimageContractId {
+            network_id: Hash(network_id),
+            contract_id_preimage: preimage.clone(),
+        },
+    );
+    ScAddress::Contract(ContractId(Hash(sha2::Sha256::digest(to_xdr(&id)).into())))
+}
+
 /// The auth entry a transaction's source account gives for a
 /// `CreateContractV2` host function it deploys itself (no signature: the
 /// transaction's own signature covers it).

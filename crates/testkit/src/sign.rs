@@ -27,8 +27,18 @@ impl Key {
         Key(SigningKey::from_bytes(&[seed; 32]))
     }
 
+    /// A key from its 32-byte secret seed.
+    pub fn from_secret(secret: [u8; 32]) -> Key {
+        Key(SigningKey::from_bytes(&secret))
+    }
+
     pub fn public(&self) -> [u8; 32] {
         self.0.verifying_key().to_bytes()
+    }
+
+    /// The 32-byte secret seed (to hand the same key to another signer).
+    pub fn secret(&self) -> [u8; 32] {
+        self.0.to_bytes()
     }
 
     /// The account whose master key this is.

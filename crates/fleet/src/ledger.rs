@@ -1,0 +1,556 @@
+//! Where the demo runs: the in-process ledger of the test kit, or a real
+//! stellar-core node built with the fork. Both take the same calls; both
+//! simulate first (the in-process ledger with recording mode, the node client
+//! with crates.io `soroban-simulation`), and a call that fails in simulation is
+//! refused there, as stellar-rpc refuses it, without being submitted.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use extref_node::{
+    client::{CoreClient, Outcome, Simulated, Source},
+    keys::NodeKey,
+    meta::{core_metric, Applied},
+};
+use extref_testkit::{
+    chain::{Chain, Receipt as ChainReceipt},
+    e2e::{created_address_on, invoke_fn},
+    sign::{Account, Key},
+};
+use soroban_env_host::{
+    xdr::{
+        ContractCostType, ContractEvent, ContractExecutable, ContractIdPreimage,
+        ContractIdPreimageFromAddress, CreateContractArgsV2, DiagnosticEvent, Hash, HostFunction,
+        LedgerEntry, LedgerKey, ScAddress, ScErrorType, ScVal, SorobanAuthorizationEntry, Uint256,
+    },
+    HostError,
+};
+
+/// What one applied call did and cost.
+#[derive(Clone, Debug)]
+pub struct Receipt {
+    pub result: ScVal,
+    pub cpu_insns: u64,
+    pub mem_bytes: u64,
+    pub read_only: usize,
+    pub read_write: usize,
+    /// CPU and memory by cost type (in-process only: core reports totals).
+    pub by_cost_type: Vec<(ContractCostType, u64, u64)>,
+    /// The fee the node charged, in stroops (core only).
+    pub fee_charged: Option<i64>,
+}
+
+impl From<ChainReceipt> for Receipt {
+    fn from(r: ChainReceipt) -> Self {
+        Receipt {
+            result: r.result,
+            cpu_insns: r.cpu_insns,
+            mem_bytes: r.mem_bytes,
+            read_only: r.read_only,
+            read_write: r.read_write,
+            by_cost_type: r.by_cost_type,
+            fee_charged: None,
+        }
+    }
+}
+
+/// Why a call did not apply.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The invocation failed in simulation (in process: also when applying).
+    Host(HostError),
+    /// The node refused the transaction or applied it and it failed: the
+    /// result code, the error the host reported, and the fee charged.
+    Node {
+        code: String,
+        error: Option<soroban_env_host::Error>,
+        fee_charged: i64,
+    },
+}
+
+impl Refusal {
+    /// The host error behind the refusal, when one is known.
+    pub fn error(&self) -> Option<soroban_env_host::Error> {
+        match self {
+            Refusal::Host(e) => Some(e.error),
+            Refusal::Node { error, .. } => *error,
+        }
+    }
+
+    /// The contract error code, for refusals a contract raised.
+    pub fn contract_code(&self) -> Option<u32> {
+        self.error()
+            .filter(|e| e.is_type(ScErrorType::Contract))
+            .map(|e| e.get_code())
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Refusal::Host(e) => format!("{:?}", e.error),
+            Refusal::Node {
+                code,
+                error,
+                fee_charged,
+            } => format!(
+                "{code}{} (fee charged {fee_charged} stroops)",
+                error.map(|e| format!(" {e:?}")).unwrap_or_default()
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// A call: `contract.function(args)`.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub contract: ScAddress,
+    pub function: String,
+    pub args: Vec<ScVal>,
+}
+
+impl Call {
+    pub fn new(contract: &ScAddress, function: &str, args: Vec<ScVal>) -> Call {
+        Call {
+            contract: contract.clone(),
+            function: function.into(),
+            args,
+        }
+    }
+}
+
+pub type Signer<'a> = &'a dyn Fn(&SorobanAuthorizationEntry) -> SorobanAuthorizationEntry;
+
+/// A ledger the demo drives.
+pub trait Ledger {
+    /// Where it runs, for the report.
+    fn describe(&self) -> String;
+    fn protocol(&self) -> u32;
+    fn network_id(&self) -> [u8; 32];
+    /// The sequence number of the ledger the next transaction lands in.
+    fn sequence(&self) -> u32;
+    /// The account that sends, deploys and administers (its key is held).
+    fn source_address(&self) -> ScAddress;
+    /// Makes `account` exist as described (a multisig account with its signers).
+    fn open_account(&mut self, account: &Account, id: &Key, signers: &[Key]) -> Result<()>;
+    fn upload(&mut self, wasm: &[u8]) -> Result<Hash>;
+    fn create(
+        &mut self,
+        executable: ContractExecutable,
+        salt: [u8; 32],
+        args: Vec<ScVal>,
+    ) -> Result<(ScAddress, Receipt), Refusal>;
+    fn call(&mut self, call: Call) -> Result<Receipt, Refusal>;
+    /// A call whose address auth entries `sign` signs (as a wallet signs what
+    /// simulation recorded).
+    fn call_signed(&mut self, call: Call, sign: Signer) -> Result<Receipt, Refusal>;
+    /// Independent calls; the node sends them from several accounts at once.
+    fn call_many(&mut self, calls: Vec<Call>) -> Result<Vec<Result<Receipt, Refusal>>> {
+        Ok(calls.into_iter().map(|c| self.call(c)).collect())
+    }
+    /// Lets `ledgers` ledgers close.
+    fn advance(&mut self, ledgers: u32) -> Result<()>;
+    fn transactions(&self) -> u64;
+    /// Every ledger entry the run's transactions created or changed, as the
+    /// ledger holds it now (the audit's input).
+    fn entries(&mut self) -> Result<BTreeMap<LedgerKey, LedgerEntry>>;
+    /// Contract events of every successful transaction, in order.
+    fn events(&self) -> Vec<ContractEvent>;
+    /// Fees charged in all, in stroops (core only).
+    fn fees_charged(&self) -> Option<i64> {
+        None
+    }
+}
+
+// ---------------------------------------------------------------------------
+// In process
+// ---------------------------------------------------------------------------
+
+/// The test kit's in-process ledger ([`Chain`]).
+pub struct InProcess {
+    pub chain: Chain,
+    transactions: u64,
+}
+
+impl InProcess {
+    pub fn new(chain: Chain) -> InProcess {
+        InProcess {
+            chain,
+            transactions: 0,
+        }
+    }
+}
+
+impl Ledger for InProcess {
+    fn describe(&self) -> String {
+        "the test kit's in-process ledger".into()
+    }
+    fn protocol(&self) -> u32 {
+        self.chain.info.protocol_version
+    }
+    fn network_id(&self) -> [u8; 32] {
+        self.chain.info.network_id
+    }
+    fn sequence(&self) -> u32 {
+        self.chain.info.sequence_number
+    }
+    fn source_address(&self) -> ScAddress {
+        self.chain.source_address()
+    }
+    fn open_account(&mut self, account: &Account, _id: &Key, _signers: &[Key]) -> Result<()> {
+        self.chain.put(account.entry(), None);
+        Ok(())
+    }
+    fn upload(&mut self, wasm: &[u8]) -> Result<Hash> {
+        self.transactions += 1;
+        Ok(self.chain.upload(wasm)?)
+    }
+    fn create(
+        &mut self,
+        executable: ContractExecutable,
+        salt: [u8; 32],
+        args: Vec<ScVal>,
+    ) -> Result<(ScAddress, Receipt), Refusal> {
+        self.transactions += 1;
+        let (a, r) = self
+            .chain
+            .create(executable, salt, args)
+            .map_err(Refusal::Host)?;
+        Ok((a, r.into()))
+    }
+    fn call(&mut self, call: Call) -> Result<Receipt, Refusal> {
+        self.transactions += 1;
+        self.chain
+            .invoke(&call.contract, &call.function, call.args)
+            .map(Into::into)
+            .map_err(Refusal::Host)
+    }
+    fn call_signed(&mut self, call: Call, sign: Signer) -> Result<Receipt, Refusal> {
+        self.transactions += 1;
+        let tx = self
+            .chain
+            .prepare_signed(invoke_fn(&call.contract, &call.function, call.args), sign)
+            .map_err(Refusal::Host)?;
+        self.chain
+            .submit_prepared(&tx)
+            .map(Into::into)
+            .map_err(Refusal::Host)
+    }
+    fn advance(&mut self, ledgers: u32) -> Result<()> {
+        self.chain.advance(ledgers);
+        Ok(())
+    }
+    fn transactions(&self) -> u64 {
+        self.transactions
+    }
+    fn entries(&mut self) -> Result<BTreeMap<LedgerKey, LedgerEntry>> {
+        Ok(self
+            .chain
+            .state()
+            .into_iter()
+            .map(|(k, (e, _))| (k, e))
+            .collect())
+    }
+    fn events(&self) -> Vec<ContractEvent> {
+        self.chain.events().to_vec()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A stellar-core node
+// ---------------------------------------------------------------------------
+
+/// Ledgers a governance or admin signature stays valid for.
+const SIGNATURE_LEDGERS: u32 = 50;
+/// How long a submitted transaction may take to apply.
+const APPLY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A real stellar-core node, through [`CoreClient`].
+pub struct Core {
+    pub client: CoreClient,
+    /// The deployer, admin of the tokens and sender of ordered transactions.
+    main: Source,
+    /// Accounts that send independent calls in parallel (one transaction per
+    /// account per ledger, as core's queue allows).
+    pool: Vec<Source>,
+}
+
+/// The deployer's key on a node (also the in-process run's source, so both
+/// build the same contract addresses).
+pub fn deployer_key() -> Key {
+    Key::from_seed(0x70)
+}
+
+impl Core {
+    /// Creates and funds the deployer and `pool` sender accounts from the
+    /// network's root account.
+    pub fn new(mut client: CoreClient, pool: usize) -> Result<Core> {
+        let root_key = client.root();
+        let mut root = client
+            .source(&root_key)
+            .context("the network's root account")?;
+        let deployer = NodeKey::from_seed_bytes([0x70; 32]);
+        let senders: Vec<NodeKey> = (0..pool)
+            .map(|i| {
+                let mut seed = [0x71u8; 32];
+                seed[..4].copy_from_slice(&(i as u32).to_be_bytes());
+                NodeKey::from_seed_bytes(seed)
+            })
+            .collect();
+        for k in std::iter::once(&deployer).chain(senders.iter()) {
+            if client.account(k)?.is_none() {
+                client.create_account(&mut root, k, 10_000)?;
+            } else {
+                client.hold(k);
+            }
+        }
+        let main = client.source(&deployer)?;
+        let pool = senders
+            .iter()
+            .map(|k| client.source(k))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Core { client, main, pool })
+    }
+
+    fn receipt(sim: &Simulated, a: &Applied) -> Receipt {
+        let fp = &sim.data.resources.footprint;
+        Receipt {
+            result: a.return_value.clone().unwrap_or(ScVal::Void),
+            cpu_insns: core_metric(&a.diagnostic_events, "cpu_insn").unwrap_or_default(),
+            mem_bytes: core_metric(&a.diagnostic_events, "mem_byte").unwrap_or_default(),
+            read_only: fp.read_only.len(),
+            read_write: fp.read_write.len(),
+            by_cost_type: vec![],
+            fee_charged: Some(a.fee_charged),
+        }
+    }
+
+    fn failed(a: &Applied) -> Refusal {
+        Refusal::Node {
+            code: a.code.clone(),
+            error: host_error(&a.diagnostic_events),
+            fee_charged: a.fee_charged,
+        }
+    }
+
+    /// Simulates `host_fn` from `source`, signs, submits and waits.
+    fn run_one(
+        client: &mut CoreClient,
+        source: &mut Source,
+        host_fn: HostFunction,
+        sign: Option<Signer>,
+    ) -> Result<Result<Receipt, Refusal>> {
+        let sim = match client.simulate(&source.key, host_fn)? {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(Refusal::Host(e))),
+        };
+        let (env, hash) = client.soroban_envelope(source, &sim, sign, SIGNATURE_LEDGERS)?;
+        Ok(match client.submit(&env, hash)? {
+            Outcome::Applied(a) if a.success => Ok(Self::receipt(&sim, &a)),
+            Outcome::Applied(a) => Err(Self::failed(&a)),
+            Outcome::Refused { code, .. } => {
+                source.seq -= 1;
+                Err(Refusal::Node {
+                    code,
+                    error: None,
+                    fee_charged: 0,
+                })
+            }
+            Outcome::Malformed(m) => bail!("the node could not decode a transaction: {m}"),
+        })
+    }
+}
+
+/// The error a failed invocation reported in its diagnostic events (the
+/// host's `error` event carries the `ScError` as its second topic).
+pub fn host_error(events: &[DiagnosticEvent]) -> Option<soroban_env_host::Error> {
+    use soroban_env_host::xdr::ContractEventBody;
+    for e in events {
+        let ContractEventBody::V0(body) = &e.event.body;
+        let is_error =
+            matches!(body.topics.first(), Some(ScVal::Symbol(s)) if s.0.as_slice() == b"error");
+        if is_error {
+            if let Some(ScVal::Error(err)) = body.topics.get(1) {
+                return Some(soroban_env_host::Error::from_scerror(err.clone()));
+            }
+        }
+    }
+    None
+}
+
+impl Ledger for Core {
+    fn describe(&self) -> String {
+        format!("the stellar-core node at {}", self.client.admin_url)
+    }
+    fn protocol(&self) -> u32 {
+        self.client.protocol
+    }
+    fn network_id(&self) -> [u8; 32] {
+        self.client.network_id
+    }
+    fn sequence(&self) -> u32 {
+        self.client.ledger + 1
+    }
+    fn source_address(&self) -> ScAddress {
+        ScAddress::Account(self.main.key.account_id())
+    }
+    fn open_account(&mut self, account: &Account, id: &Key, signers: &[Key]) -> Result<()> {
+        let root_key = self.client.root();
+        let mut root = self.client.source(&root_key)?;
+        let id = NodeKey::from_seed_bytes(id.secret());
+        self.client.create_account(&mut root, &id, 10_000)?;
+        let mut src = self.client.source(&id)?;
+        let signers: Vec<NodeKey> = signers
+            .iter()
+            .map(|k| NodeKey::from_seed_bytes(k.secret()))
+            .collect();
+        let m = account.thresholds[1];
+        self.client.make_multisig(&mut src, &signers, m)?;
+        Ok(())
+    }
+    fn upload(&mut self, wasm: &[u8]) -> Result<Hash> {
+        let r = Self::run_one(
+            &mut self.client,
+            &mut self.main,
+            HostFunction::UploadContractWasm(wasm.to_vec().try_into()?),
+            None,
+        )?
+        .map_err(|e| anyhow!("uploading Wasm: {e}"))?;
+        match r.result {
+            ScVal::Bytes(b) => Ok(Hash(b.as_slice().try_into()?)),
+            other => bail!("upload returned {other:?}"),
+        }
+    }
+    fn create(
+        &mut self,
+        executable: ContractExecutable,
+        salt: [u8; 32],
+        args: Vec<ScVal>,
+    ) -> Result<(ScAddress, Receipt), Refusal> {
+        let preimage = ContractIdPreimage::Address(ContractIdPreimageFromAddress {
+            address: self.source_address(),
+            salt: Uint256(salt),
+        });
+        let address = created_address_on(self.client.network_id, &preimage);
+        let host_fn = HostFunction::CreateContractV2(CreateContractArgsV2 {
+            contract_id_preimage: preimage,
+            executable,
+            constructor_args: args
+                .try_into()
+                .map_err(|e| Refusal::Host(HostError::from(e)))?,
+        });
+        let r = Self::run_one(&mut self.client, &mut self.main, host_fn, None)
+            .map_err(|e| node_error(&e))??;
+        Ok((address, r))
+    }
+    fn call(&mut self, call: Call) -> Result<Receipt, Refusal> {
+        Self::run_one(
+            &mut self.client,
+            &mut self.main,
+            invoke_fn(&call.contract, &call.function, call.args),
+            None,
+        )
+        .map_err(|e| node_error(&e))?
+    }
+    fn call_signed(&mut self, call: Call, sign: Signer) -> Result<Receipt, Refusal> {
+        Self::run_one(
+            &mut self.client,
+            &mut self.main,
+            invoke_fn(&call.contract, &call.function, call.args),
+            Some(sign),
+        )
+        .map_err(|e| node_error(&e))?
+    }
+    fn call_many(&mut self, calls: Vec<Call>) -> Result<Vec<Result<Receipt, Refusal>>> {
+        let mut out = Vec::with_capacity(calls.len());
+        for chunk in calls.chunks(self.pool.len().max(1)) {
+            // Simulate every call of the chunk on the same state, then send them
+            // together from distinct accounts: they land in the same ledger.
+            let mut pending = vec![];
+            let mut results: Vec<Option<Result<Receipt, Refusal>>> = vec![];
+            for (i, call) in chunk.iter().enumerate() {
+                let source = &mut self.pool[i];
+                let host_fn = invoke_fn(&call.contract, &call.function, call.args.clone());
+                match self.client.simulate(&source.key, host_fn)? {
+                    Err(e) => results.push(Some(Err(Refusal::Host(e)))),
+                    Ok(sim) => {
+                        let (env, hash) =
+                            self.client
+                                .soroban_envelope(source, &sim, None, SIGNATURE_LEDGERS)?;
+                        match self.client.send(&env)? {
+                            None => {
+                                pending.push((results.len(), hash, sim));
+                                results.push(None);
+                            }
+                            Some(Outcome::Refused { code, .. }) => {
+                                source.seq -= 1;
+                                results.push(Some(Err(Refusal::Node {
+                                    code,
+                                    error: None,
+                                    fee_charged: 0,
+                                })));
+                            }
+                            Some(other) => {
+                                bail!("the node could not take a transaction: {other:?}")
+                            }
+                        }
+                    }
+                }
+            }
+            let hashes: Vec<[u8; 32]> = pending.iter().map(|p| p.1).collect();
+            let applied = self.client.wait_applied(&hashes, APPLY_TIMEOUT)?;
+            for ((slot, _, sim), a) in pending.into_iter().zip(applied) {
+                results[slot] = Some(if a.success {
+                    Ok(Self::receipt(&sim, &a))
+                } else {
+                    Err(Self::failed(&a))
+                });
+            }
+            out.extend(results.into_iter().map(|r| r.expect("every call answered")));
+        }
+        Ok(out)
+    }
+    fn advance(&mut self, ledgers: u32) -> Result<()> {
+        self.client.advance(ledgers)
+    }
+    fn transactions(&self) -> u64 {
+        self.client.transactions
+    }
+    fn entries(&mut self) -> Result<BTreeMap<LedgerKey, LedgerEntry>> {
+        let keys: Vec<LedgerKey> = self
+            .client
+            .touched
+            .iter()
+            .filter(|k| !matches!(k, LedgerKey::Ttl(_)))
+            .cloned()
+            .collect();
+        let (_, found) = extref_node::client::get_entries(&self.client.query_url, &keys)?;
+        Ok(keys
+            .into_iter()
+            .zip(found)
+            .filter_map(|(k, f)| f.entry.map(|e| (k, e)))
+            .collect())
+    }
+    fn events(&self) -> Vec<ContractEvent> {
+        self.client.events.clone()
+    }
+    fn fees_charged(&self) -> Option<i64> {
+        Some(self.client.fees_charged)
+    }
+}
+
+/// A client-side failure while talking to the node, as a refusal that names it.
+fn node_error(e: &anyhow::Error) -> Refusal {
+    Refusal::Node {
+        code: format!("client error: {e:#}"),
+        error: None,
+        fee_charged: 0,
+    }
+}

@@ -1,0 +1,251 @@
+//! `extref-node`: loopback stellar-core networks running the fork.
+//!
+//! ```text
+//! extref-node standalone --core BIN --dir DIR     one validator, upgraded 0 -> 27 -> 28
+//! extref-node validators --core BIN --dir DIR     3 validators (SCP) + a watcher, upgraded likewise
+//! extref-node status|compare|stop --dir DIR
+//! extref-node restart --dir DIR --node validator1 --down 5
+//! ```
+//! The nodes keep running after the command returns (`stop` ends them);
+//! `DIR/network.json` tells clients (`fleet --core DIR`) where they are.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use extref_node::network::{self, Endpoints, Network};
+use extref_node::process;
+
+#[derive(Parser)]
+#[command(about = "Loopback stellar-core networks running soroban-extref")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Start one standalone validator and upgrade it to `--protocol` (27, then 28).
+    Standalone {
+        #[arg(long)]
+        core: PathBuf,
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 11625)]
+        base_port: u16,
+        /// Upgrade up to this protocol (27 stops before the fork's protocol).
+        #[arg(long, default_value_t = 28)]
+        protocol: u32,
+    },
+    /// Start `--count` validators running SCP on 127.0.0.1 and a watcher (meta).
+    Validators {
+        #[arg(long)]
+        core: PathBuf,
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        count: u16,
+        /// Quorum threshold, percent of the validators (100: 3 of 3; 66: 2 of 3).
+        #[arg(long, default_value_t = 100)]
+        threshold: u32,
+        #[arg(long, default_value_t = 11725)]
+        base_port: u16,
+        #[arg(long, default_value_t = 28)]
+        protocol: u32,
+    },
+    /// Arm an upgrade on every validator and wait until it applies.
+    Upgrade {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        protocol: u32,
+    },
+    /// Each node's last closed ledger.
+    Status {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Compare the ledgers every node closed (hashes from their databases).
+    Compare {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop one node for `--down` seconds, start it again, wait until it catches up.
+    Restart {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        node: String,
+        #[arg(long, default_value_t = 5)]
+        down: u64,
+        #[arg(long)]
+        core: PathBuf,
+    },
+    /// Stop every node.
+    Stop {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Cmd::Standalone {
+            core,
+            dir,
+            base_port,
+            protocol,
+        } => {
+            let mut net = Network::standalone(&core, &dir, base_port)?;
+            bring_up(&mut net, protocol)
+        }
+        Cmd::Validators {
+            core,
+            dir,
+            count,
+            threshold,
+            base_port,
+            protocol,
+        } => {
+            let mut net = Network::validators(&core, &dir, base_port, count, threshold)?;
+            bring_up(&mut net, protocol)
+        }
+        Cmd::Upgrade { dir, protocol } => {
+            let e = Endpoints::load(&dir)?;
+            for n in e.nodes.iter().filter(|n| n.validator) {
+                println!(
+                    "{}: {}",
+                    n.name,
+                    process::arm_upgrade(&n.admin_url, protocol)?.trim()
+                );
+            }
+            let i = process::wait_for(&e.admin_url, Duration::from_secs(120), |i| {
+                i.protocol >= protocol
+            })?;
+            println!("ledger {} runs protocol {}", i.ledger, i.protocol);
+            Ok(())
+        }
+        Cmd::Status { dir } => {
+            let e = Endpoints::load(&dir)?;
+            for n in &e.nodes {
+                match process::info(&n.admin_url) {
+                    Ok(i) => println!(
+                        "{:<12} ledger {:>6} protocol {} {} {}",
+                        n.name, i.ledger, i.protocol, i.state, i.hash
+                    ),
+                    Err(e) => println!("{:<12} not answering: {e:#}", n.name),
+                }
+            }
+            Ok(())
+        }
+        Cmd::Compare { dir, json } => {
+            let a = network::compare(&Endpoints::load(&dir)?)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&a)?);
+            } else {
+                println!(
+                    "{} ledgers closed by every node ({}..={}), {} disagreement(s); per node: {:?}",
+                    a.common,
+                    a.first,
+                    a.last,
+                    a.disagreements.len(),
+                    a.per_node
+                );
+            }
+            if !a.disagreements.is_empty() {
+                bail!("nodes disagree on {} ledger(s)", a.disagreements.len());
+            }
+            Ok(())
+        }
+        Cmd::Restart {
+            dir,
+            node,
+            down,
+            core,
+        } => restart(&dir, &node, down, &core),
+        Cmd::Stop { dir } => {
+            let e = Endpoints::load(&dir)?;
+            for n in &e.nodes {
+                if process::stop_detached(&n.dir)? {
+                    println!("stopped {}", n.name);
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Starts every node, lets ledgers close, upgrades 27 then (if asked) 28 with
+/// core's own command, writes `network.json` and leaves the nodes running.
+fn bring_up(net: &mut Network, protocol: u32) -> Result<()> {
+    net.start()?;
+    let first = net.nodes[net.client_node].wait_for_ledger(3, Duration::from_secs(120))?;
+    println!(
+        "ledger {} closed at protocol {}",
+        first.ledger, first.protocol
+    );
+    for p in [27, 28].into_iter().filter(|p| *p <= protocol) {
+        let i = net.upgrade(p)?;
+        println!("upgraded: ledger {} runs protocol {}", i.ledger, i.protocol);
+    }
+    let path = net.write_endpoints()?;
+    let e = net.endpoints();
+    println!(
+        "client node: {} (query {}), meta {}",
+        e.admin_url,
+        e.query_url,
+        e.meta_path.display()
+    );
+    println!("network: {}", path.display());
+    let n = std::mem::replace(
+        net,
+        Network {
+            dir: PathBuf::new(),
+            nodes: vec![],
+            client_node: 0,
+        },
+    );
+    n.detach();
+    Ok(())
+}
+
+fn restart(dir: &std::path::Path, name: &str, down: u64, core: &std::path::Path) -> Result<()> {
+    let e = Endpoints::load(dir)?;
+    let n = e
+        .nodes
+        .iter()
+        .find(|n| n.name == name)
+        .with_context(|| format!("no node {name}"))?;
+    let before = process::info(&e.admin_url)?;
+    process::stop_detached(&n.dir)?;
+    println!("{name} stopped at network ledger {}", before.ledger);
+    std::thread::sleep(Duration::from_secs(down));
+    let log = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(n.dir.join("core.log"))?;
+    let child = Command::new(core)
+        .arg("run")
+        .arg("--conf")
+        .arg(n.dir.join("stellar-core.cfg"))
+        .current_dir(&n.dir)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()?;
+    fs::write(n.dir.join("core.pid"), child.id().to_string())?;
+    let target = process::info(&e.admin_url)?.ledger + 2;
+    let i = process::wait_for(&n.admin_url, Duration::from_secs(180), |i| {
+        i.ledger >= target && i.state.contains("Synced")
+    })?;
+    println!(
+        "{name} restarted and synced at ledger {} ({})",
+        i.ledger, i.state
+    );
+    Ok(())
+}
