@@ -117,6 +117,17 @@ pub fn check(repo: &Repo) -> Result<()> {
         }
     }
 
+    // (h) stellar-core's series (no core sources here: names, headers, diff shape).
+    let core_problems = crate::core::check_series(repo);
+    if core_problems.is_empty() {
+        println!(
+            "core: {} and {} are well-formed",
+            crate::core::BASE_DIR,
+            crate::core::PRODUCTION_DIR
+        );
+    }
+    failures.extend(core_problems);
+
     // (e) No tracked file may be a verbatim copy of upstream code: upstream changes go in
     // patches, so the repo holds only our diffs and our own files.
     match copied_files(repo, &pristine_by_hash) {

@@ -20,7 +20,7 @@ use crate::repo::Repo;
 use crate::util::{slash_path, write_atomic};
 
 /// Marks a directory as written by `dist`, so that it may be overwritten by the next one.
-const MARKER: &str = ".soroban-extref-dist";
+pub const MARKER: &str = ".soroban-extref-dist";
 /// The members, as in an rs-soroban-env checkout; stellar-xdr comes in by `[patch]` only.
 const MEMBERS: &[&str] = &[
     "soroban-env-common",

@@ -8,6 +8,7 @@
 //! - `crates/<crate>/<path>`: overlay files (new files only), symlinked into the tree.
 
 mod check;
+mod core;
 mod dist;
 mod extract;
 mod materialize;
@@ -104,6 +105,13 @@ enum Cmd {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// stellar-core with the fork in its p28 slot, from a checkout of stellar-core at the
+    /// pinned commit (`git clone --recursive https://github.com/stellar/stellar-core`, then
+    /// `git checkout 273c2c784` and `git submodule update`).
+    Core {
+        #[command(subcommand)]
+        action: CoreCmd,
+    },
     /// materialize, then `cargo run --release -p fleet -- ARGS`.
     Fleet {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -115,6 +123,58 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum CoreCmd {
+    /// Apply core/patches (and core/production with --production), install `dist` as the
+    /// p28 git submodule, and apply xdr/Stellar-contract.x.diff in src/protocol-curr/xdr.
+    /// Running it again changes nothing.
+    Prepare {
+        #[command(flatten)]
+        args: CoreArgs,
+    },
+    /// prepare, then autogen, configure and make (incremental; ccache when installed).
+    Build {
+        #[command(flatten)]
+        args: CoreArgs,
+        /// Parallel make jobs.
+        #[arg(long, short, default_value_t = 2)]
+        jobs: usize,
+        /// An extra ./configure argument (repeatable), e.g. --disable-spdlog.
+        #[arg(long = "configure-arg", value_name = "ARG", allow_hyphen_values = true)]
+        configure_args: Vec<String>,
+    },
+}
+
+#[derive(clap::Args)]
+struct CoreArgs {
+    /// The stellar-core checkout (with its submodules).
+    #[arg(value_name = "CHECKOUT")]
+    checkout: PathBuf,
+    /// The production variant: protocol 28 current, no `next` (core/production on top).
+    #[arg(long)]
+    production: bool,
+    /// A git config file used for every git and cargo fetch, e.g. with
+    /// `url.<local mirror>.insteadOf` entries on a machine without GitHub.
+    #[arg(long, value_name = "FILE")]
+    git_config: Option<PathBuf>,
+}
+
+impl CoreArgs {
+    fn options(self, jobs: usize, configure_args: Vec<String>) -> core::Options {
+        core::Options {
+            checkout: std::fs::canonicalize(&self.checkout).unwrap_or(self.checkout),
+            variant: if self.production {
+                core::Variant::Production
+            } else {
+                core::Variant::Next
+            },
+            jobs,
+            configure_args,
+            git_config: self.git_config,
+        }
+    }
 }
 
 /// Prints errors as a message plus its causes, without the backtrace anyhow would add when
@@ -138,6 +198,14 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Materialize { force } => materialize::materialize(&mut repo, force),
         Cmd::Save { krate, patch } => save::save(&repo, &krate, patch.as_deref()),
         Cmd::Check => check::check(&repo),
+        Cmd::Core { action } => match action {
+            CoreCmd::Prepare { args } => core::prepare(&mut repo, &args.options(2, vec![])),
+            CoreCmd::Build {
+                args,
+                jobs,
+                configure_args,
+            } => core::build(&mut repo, &args.options(jobs, configure_args)).map(|_| ()),
+        },
         Cmd::Status => materialize::status(&repo),
         Cmd::Dist { out, check } => dist::dist(&mut repo, out.as_deref(), check),
         Cmd::XdrApply { file, output } => xdr::apply(&repo, &file, output.as_deref()),

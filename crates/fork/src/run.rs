@@ -66,6 +66,7 @@ pub fn test(repo: &mut Repo, harness_args: &[String], skip_upstream: bool) -> Re
     // feature sets and no warnings, then the embedder test against it, with and without
     // `next`.
     crate::dist::dist(repo, None, true)?;
+    crate::core::check_expect(repo, &crate::dist::default_dir(repo))?;
     for features in [None, Some("next")] {
         run(
             embedder_tests(repo, features, harness_args),
