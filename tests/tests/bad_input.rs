@@ -78,12 +78,43 @@ struct Case {
     input: &'static str,
     path: Path,
     expected: (ScErrorType, ScErrorCode),
+    /// The positive control of a `tx` row with a [`GENERIC`] error.
+    control: Option<Control>,
+    /// For a row where the guest catches the error: what it returns after
+    /// catching it, which only a recovered guest returns (a failed
+    /// transaction with the same error does not pass such a row).
+    caught: Option<&'static str>,
 }
+
+/// The same transaction as a case's with its one bad element fixed, which
+/// must succeed: the case's error is that element's, not the setup's.
+struct Control {
+    /// What is fixed, as the table says it.
+    fix: &'static str,
+    run: fn() -> Succeeded,
+}
+
+/// Errors the host also answers for mistakes in a case's own setup (a key
+/// left out of the footprint, an entry not handed in, an entry of the wrong
+/// shape, a value of the wrong type): a `tx` row expecting one of them has a
+/// positive control (`every_generic_tx_row_has_a_control`).
+const GENERIC: [(ScErrorType, ScErrorCode); 4] = [
+    (ScErrorType::Storage, ScErrorCode::ExceededLimit),
+    (ScErrorType::Storage, ScErrorCode::MissingValue),
+    (ScErrorType::Storage, ScErrorCode::InternalError),
+    (ScErrorType::Value, ScErrorCode::InvalidInput),
+];
 
 impl Case {
     fn row(&self) -> String {
+        let check = match (&self.control, self.caught) {
+            (Some(c), None) => format!("succeeds with {}", c.fix),
+            (None, Some(cont)) => format!("the guest goes on: {cont}"),
+            (None, None) => "-".into(),
+            (Some(_), Some(_)) => panic!("{}: a control and a catch", self.id),
+        };
         format!(
-            "| {} | {} | {} | ({}, {}) | yes |",
+            "| {} | {} | {} | ({}, {}) | yes | {check} |",
             self.id,
             self.input,
             self.path.as_str(),
@@ -93,15 +124,46 @@ impl Case {
     }
 }
 
-/// Declares every case once: its registry entry and its test.
+/// `Some(Control)` from a catalogue line's `@control`, if any.
+macro_rules! control {
+    () => {
+        None
+    };
+    ($fix:literal, $run:expr) => {
+        Some(Control {
+            fix: $fix,
+            run: $run,
+        })
+    };
+}
+
+/// `Some(continuation)` from a catalogue line's `@caught`, if any.
+macro_rules! caught {
+    () => {
+        None
+    };
+    ($cont:literal) => {
+        Some($cont)
+    };
+}
+
+/// Declares every case once: its registry entry and its test. A line may
+/// go on with `@control "what is fixed" => run;` (a positive control) or
+/// `@caught "what the guest returns";` (the guest recovers).
 macro_rules! catalogue {
-    ($( $id:ident, $path:ident, ($ty:ident, $code:ident), $input:literal => $run:expr; )*) => {
+    ($(
+        $id:ident, $path:ident, ($ty:ident, $code:ident), $input:literal => $run:expr;
+        $( @control $fix:literal => $ctl:expr; )?
+        $( @caught $cont:literal; )?
+    )*) => {
         const CASES: &[Case] = &[$(
             Case {
                 id: stringify!($id),
                 input: $input,
                 path: Path::$path,
                 expected: (ScErrorType::$ty, ScErrorCode::$code),
+                control: control!($( $fix, $ctl )?),
+                caught: caught!($( $cont )?),
             },
         )*];
 
@@ -115,11 +177,21 @@ macro_rules! catalogue {
     };
 }
 
-/// Runs one case and checks the error it observed is the registry's.
+/// Runs one case and checks the error it observed is the registry's, that
+/// the guest caught it exactly when the registry says so, and that its
+/// control, if any, succeeds.
 fn run_case(id: &str, path: Path, run: fn() -> Observed) {
     let case = CASES.iter().find(|c| c.id == id).expect("registered");
     let observed = run();
     assert_eq!(observed.path(), path, "{id}: ran on the wrong path");
+    assert_eq!(
+        observed.caught(),
+        case.caught.is_some(),
+        "{id}: the guest caught the error (true) or the invocation failed (false)"
+    );
+    if let Some(control) = &case.control {
+        (control.run)();
+    }
     let error = observed.error();
     let got = (
         *ScErrorType::VARIANTS
@@ -163,6 +235,37 @@ fn the_table_is_the_registry() {
     assert!(CASES.len() >= 60);
 }
 
+/// Every `tx` row whose error is [`GENERIC`] has a positive control, and
+/// every control succeeds (each row's own test also runs its control).
+/// Controls belong to `tx` rows only: the `contract` rows with raw
+/// arguments have theirs in `bad_argument`.
+#[test]
+fn every_generic_tx_row_has_a_control() {
+    let missing: Vec<&str> = CASES
+        .iter()
+        .filter(|c| c.path == Path::Tx && GENERIC.contains(&c.expected) && c.control.is_none())
+        .map(|c| c.id)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "generic errors without a control: {missing:?}"
+    );
+    let mut controls = 0;
+    for case in CASES {
+        if let Some(control) = &case.control {
+            assert_eq!(
+                case.path,
+                Path::Tx,
+                "{}: a control on a contract row",
+                case.id
+            );
+            (control.run)();
+            controls += 1;
+        }
+    }
+    assert!(controls >= 60, "{controls} controls");
+}
+
 // ---------------------------------------------------------------------------
 // Harnesses: the only constructors of `Observed`
 // ---------------------------------------------------------------------------
@@ -175,6 +278,9 @@ mod harness {
     pub struct Observed {
         error: Error,
         path: Path,
+        /// The guest caught the error and went on (it returned `[error,
+        /// caught]`), rather than the invocation failing with it.
+        caught: bool,
     }
 
     impl Observed {
@@ -185,6 +291,63 @@ mod harness {
         pub fn path(&self) -> Path {
             self.path
         }
+
+        pub fn caught(&self) -> bool {
+            self.caught
+        }
+    }
+
+    /// A positive control's outcome: its transaction succeeded. Only this
+    /// module makes one.
+    pub struct Succeeded {
+        result: ScVal,
+        written: Vec<LedgerKey>,
+    }
+
+    impl Succeeded {
+        pub fn result(&self) -> &ScVal {
+            &self.result
+        }
+
+        /// Whether the transaction wrote (created or updated) `key`.
+        pub fn wrote(&self, key: &LedgerKey) -> bool {
+            self.written.contains(key)
+        }
+    }
+
+    /// A control transaction: `invoke_host_function` must accept it and the
+    /// invocation succeed, with a result that is not a caught error.
+    pub fn succeeds(ledger: &LedgerState, tx: &Tx) -> Succeeded {
+        succeeded(ledger, ledger.apply(tx, None))
+    }
+
+    /// [`succeeds`] for a transaction already encoded (and altered).
+    pub fn succeeds_encoded(ledger: &LedgerState, enc: &EncodedTx) -> Succeeded {
+        succeeded(ledger, ledger.apply_encoded(enc, None))
+    }
+
+    fn succeeded(ledger: &LedgerState, res: Result<Applied, HostError>) -> Succeeded {
+        let applied = res.unwrap_or_else(|e| panic!("control refused: {:?}", e.error));
+        let written = applied
+            .changes
+            .iter()
+            .filter(|c| {
+                !c.read_only
+                    && c.new_entry.is_some()
+                    && c.new_entry.as_ref() != ledger.get(&c.key).map(|(e, _)| e)
+            })
+            .map(|c| c.key.clone())
+            .collect();
+        let result = applied
+            .result
+            .unwrap_or_else(|e| panic!("control failed: {:?}", e.error));
+        if let ScVal::Vec(Some(items)) = &result {
+            assert!(
+                !matches!(items.first(), Some(ScVal::Error(_))),
+                "control: the guest caught an error: {result:?}"
+            );
+        }
+        Succeeded { result, written }
     }
 
     /// Every entry with its live-until ledger, in key order.
@@ -206,17 +369,18 @@ mod harness {
     /// The error of an outcome, checking that what it would change is nothing:
     /// a failed invocation reports no changes and no events; a successful one
     /// (a guest that caught an error, see [`guest_error`]) only no-op changes.
-    /// The ledger after committing them must equal the ledger before.
-    fn check_tx_outcome(ledger: &LedgerState, outcome: TxOutcome) -> Error {
+    /// The ledger after committing them must equal the ledger before. Also
+    /// whether the guest caught the error.
+    fn check_tx_outcome(ledger: &LedgerState, outcome: TxOutcome) -> (Error, bool) {
         let mut after = ledger.clone();
         let error = match outcome {
-            TxOutcome::Refused(e) => e,
+            TxOutcome::Refused(e) => (e, false),
             TxOutcome::Applied(applied) => {
                 let error = match &applied.result {
                     Err(e) => {
                         assert!(applied.changes.is_empty(), "{:?}", applied.changes);
                         assert!(applied.events.is_empty());
-                        e.error
+                        (e.error, false)
                     }
                     Ok(v) => {
                         for c in &applied.changes {
@@ -229,7 +393,7 @@ mod harness {
                                 assert_eq!(t.old_live_until_ledger, t.new_live_until_ledger);
                             }
                         }
-                        guest_error(v)
+                        (guest_error(v), true)
                     }
                 };
                 after.commit(&applied.changes);
@@ -257,18 +421,22 @@ mod harness {
 
     /// The same, with a module cache.
     pub fn tx_with_cache(ledger: &LedgerState, tx: &Tx, cache: Option<ModuleCache>) -> Observed {
+        let (error, caught) = check_tx_outcome(ledger, outcome(ledger.apply(tx, cache)));
         Observed {
-            error: check_tx_outcome(ledger, outcome(ledger.apply(tx, cache))),
+            error,
             path: Path::Tx,
+            caught,
         }
     }
 
     /// A transaction already encoded (and then altered) for
     /// `invoke_host_function`.
     pub fn encoded(ledger: &LedgerState, enc: &EncodedTx) -> Observed {
+        let (error, caught) = check_tx_outcome(ledger, outcome(ledger.apply_encoded(enc, None)));
         Observed {
-            error: check_tx_outcome(ledger, outcome(ledger.apply_encoded(enc, None))),
+            error,
             path: Path::Tx,
+            caught,
         }
     }
 
@@ -281,10 +449,11 @@ mod harness {
             "diagnostics do not mention {text:?}: {:#?}",
             applied.diagnostics
         );
-        let error = check_tx_outcome(ledger, TxOutcome::Applied(applied));
+        let (error, caught) = check_tx_outcome(ledger, TxOutcome::Applied(applied));
         Observed {
             error,
             path: Path::Tx,
+            caught,
         }
     }
 
@@ -303,18 +472,24 @@ mod harness {
         Observed {
             error,
             path: Path::Contract,
+            caught: false,
         }
     }
 
-    /// A host operation returning an `Error` value (a guest's view of a
-    /// failure it caught), leaving storage as it was.
+    /// A host operation in which a guest catches a failure and goes on,
+    /// returning `[error, caught]` as the probe's `try` does, leaving storage
+    /// as it was.
     pub fn host_guest(host: &Host, op: impl FnOnce() -> Result<Val, HostError>) -> Observed {
         let before = ledger_state(host).unwrap();
         let res = op().expect("the guest recovers");
         assert_same_ledger(&before, &ledger_state(host).unwrap());
         Observed {
-            error: Error::try_from(res).expect("an error value"),
+            error: guest_error(
+                &<ScVal as soroban_env_host::TryFromVal<Host, Val>>::try_from_val(host, &res)
+                    .unwrap(),
+            ),
             path: Path::Contract,
+            caught: true,
         }
     }
 
@@ -324,10 +499,12 @@ mod harness {
         for o in &observed {
             assert_eq!(o.error, first.error, "variants disagree");
             assert_eq!(o.path, first.path);
+            assert_eq!(o.caught, first.caught);
         }
         Observed {
             error: first.error,
             path: first.path,
+            caught: first.caught,
         }
     }
 
@@ -404,6 +581,7 @@ mod harness {
                 return Observed {
                     error,
                     path: Path::Contract,
+                    caught: false,
                 }
             }
             Ok(n) => n,
@@ -416,6 +594,7 @@ mod harness {
         Observed {
             error: (ScErrorType::Budget, ScErrorCode::ExceededLimit).into(),
             path: Path::Contract,
+            caught: false,
         }
     }
 
@@ -482,7 +661,8 @@ mod harness {
                     return Ok(None);
                 }
             }
-            let e = check_tx_outcome(ledger, outcome);
+            let (e, caught) = check_tx_outcome(ledger, outcome);
+            assert!(!caught, "a budget error reached the guest");
             if e.is_type(ScErrorType::Budget) && e.is_code(ScErrorCode::ExceededLimit) {
                 Ok(Some(match dim {
                     Dim::Cpu => consumed.0,
@@ -502,6 +682,7 @@ mod harness {
         Observed {
             error,
             path: Path::Tx,
+            caught: false,
         }
     }
 
@@ -544,30 +725,35 @@ mod harness {
         for k in 0..points {
             let limit = cost * k / points;
             let (outcome, _) = apply_with_limits(ledger, tx, limit, u64::MAX, None);
-            let e = check_tx_outcome(ledger, outcome);
+            let (e, caught) = check_tx_outcome(ledger, outcome);
+            assert!(!caught, "a budget error reached the guest");
             assert!(error.is_none() || error == Some(e), "limit {limit}: {e:?}");
             error = Some(e);
         }
         Observed {
             error: error.expect("points"),
             path: Path::Tx,
+            caught: false,
         }
     }
 
-    /// The error a guest caught and returned as `[error]` (see the probe's
-    /// `try`): a contract may not return a bare error value.
+    /// The error a guest caught, from what it returned after catching it:
+    /// `[error, caught]` (see the probe's `try`: a contract may not return a
+    /// bare error value, and the symbol is pushed only on the catch path).
     fn guest_error(v: &ScVal) -> Error {
         match v {
-            ScVal::Vec(Some(items)) if items.len() == 1 => match &items[0] {
-                ScVal::Error(e) => Error::from(e.clone()),
-                other => panic!("expected an error, got Ok([{other:?}])"),
+            ScVal::Vec(Some(items)) if items.len() == 2 => match (&items[0], &items[1]) {
+                (ScVal::Error(e), ScVal::Symbol(s)) if s.as_slice() == b"caught" => {
+                    Error::from(e.clone())
+                }
+                _ => panic!("expected [error, caught], got Ok({v:?})"),
             },
             other => panic!("expected an error, got Ok({other:?})"),
         }
     }
 }
 
-use harness::{Dim, Observed};
+use harness::{Dim, Observed, Succeeded};
 
 // ---------------------------------------------------------------------------
 // Contracts written at test time
@@ -680,7 +866,8 @@ mod wasm {
 
     /// The probe: forwards its arguments to the fork's functions, calls other
     /// contracts (plain, failing after the call, in sequence, in a chain,
-    /// with try_call), emits events, reads data. Used as a manager, as a plain
+    /// with try_call: `try` returns the callee's value, or, having caught an
+    /// error, goes on to build `[error, caught]`), emits events, reads data. Used as a manager, as a plain
     /// Wasm contract and as the code of followers. `fork`: whether it imports
     /// the fork's functions (false: a protocol-27 probe).
     pub fn probe(fork: bool) -> Vec<u8> {
@@ -732,7 +919,6 @@ mod wasm {
             ("fwd", "call", 3),
             ("ext_code", "extend_contract_instance_and_code_ttl", 3),
             ("ext_code_only", "extend_contract_code_ttl", 3),
-            ("ext_v2", "extend_contract_instance_and_code_ttl_v2", 5),
             ("executable", "get_address_executable", 1),
         ] {
             body += &fwd(export, name, arity);
@@ -747,8 +933,12 @@ mod wasm {
  (func (export "try") (param i64 i64 i64) (result i64) (local $r i64)
    (local.set $r (call $try_call (local.get 0) (local.get 1) (local.get 2)))
    (if (result i64) (i64.eq (i64.and (local.get $r) (i64.const 255)) (i64.const 3))
-     (then (call $vec_push_back (call $vec_new) (local.get $r)))
+     (then (call $vec_push_back (call $vec_push_back (call $vec_new) (local.get $r))
+       (i64.const {caught})))
      (else (local.get $r))))
+ (func (export "ext_v2") (param i64 i64 i64 i64 i64) (result i64)
+   (call $extend_contract_instance_and_code_ttl_v2 (local.get 0)
+     (i64.shr_u (local.get 1) (i64.const 32)) (local.get 2) (local.get 3) (local.get 4)))
  (func (export "emit") (param i64) (result i64)
    (call $contract_event (call $vec_push_back (call $vec_new) (local.get 0)) (local.get 0)))
  (func (export "data") (param i64) (result i64)
@@ -763,6 +953,7 @@ mod wasm {
      (else (local.get $i))))
 "#,
             v = u32_val(100),
+            caught = small_symbol("caught"),
             chain = small_symbol("chain"),
             one = 1i64 << 32,
         );
@@ -1054,6 +1245,11 @@ impl World {
         harness::tx(&self.ledger, &Tx::new(host_fn, fp(ro, rw)))
     }
 
+    /// [`World::run`] as a control, which must succeed.
+    fn run_ok(&self, host_fn: HostFunction, ro: Vec<LedgerKey>, rw: Vec<LedgerKey>) -> Succeeded {
+        harness::succeeds(&self.ledger, &Tx::new(host_fn, fp(ro, rw)))
+    }
+
     /// `c.function(args)` with footprint `ro`, `rw`.
     fn call(
         &self,
@@ -1066,9 +1262,28 @@ impl World {
         self.run(invoke_fn(c, function, args), ro, rw)
     }
 
+    /// [`World::call`] as a control, which must succeed.
+    fn call_ok(
+        &self,
+        c: &ScAddress,
+        function: &str,
+        args: Vec<ScVal>,
+        ro: Vec<LedgerKey>,
+        rw: Vec<LedgerKey>,
+    ) -> Succeeded {
+        self.run_ok(invoke_fn(c, function, args), ro, rw)
+    }
+
     /// A follower call `f.version()` with f's usual footprint.
     fn call_f(&self) -> Observed {
         self.call(&self.f, "version", vec![], self.f_keys(), vec![])
+    }
+
+    /// [`World::call_f`] as a control: it answers follower v1's version.
+    fn call_f_ok(&self) -> Succeeded {
+        let ok = self.call_ok(&self.f, "version", vec![], self.f_keys(), vec![]);
+        assert_eq!(ok.result(), &ScVal::U32(1));
+        ok
     }
 
     /// The source account deploys a follower of (`manager`, `key`) with
@@ -1081,6 +1296,33 @@ impl World {
         ro: Vec<LedgerKey>,
         instance_rw: bool,
     ) -> Observed {
+        harness::tx(
+            &self.ledger,
+            &self.create_follower_tx(manager, key, ro, instance_rw),
+        )
+    }
+
+    /// [`World::create_follower`] as a control, which must succeed.
+    fn create_follower_ok(
+        &self,
+        manager: &ScAddress,
+        key: ScSymbol,
+        ro: Vec<LedgerKey>,
+        instance_rw: bool,
+    ) -> Succeeded {
+        harness::succeeds(
+            &self.ledger,
+            &self.create_follower_tx(manager, key, ro, instance_rw),
+        )
+    }
+
+    fn create_follower_tx(
+        &self,
+        manager: &ScAddress,
+        key: ScSymbol,
+        ro: Vec<LedgerKey>,
+        instance_rw: bool,
+    ) -> Tx {
         let args = CreateContractArgsV2 {
             contract_id_preimage: ContractIdPreimage::Address(ContractIdPreimageFromAddress {
                 address: ScAddress::Account(source_account()),
@@ -1092,25 +1334,16 @@ impl World {
             })),
             constructor_args: Default::default(),
         };
-        self.create_with(args, ro, instance_rw)
+        create_with_tx(args, ro, instance_rw)
     }
 
     fn create_with(
         &self,
         args: CreateContractArgsV2,
-        mut ro: Vec<LedgerKey>,
+        ro: Vec<LedgerKey>,
         instance_rw: bool,
     ) -> Observed {
-        let instance = instance_key(&created_address(&args.contract_id_preimage));
-        let auth = vec![source_account_create_auth(&args)];
-        let rw = if instance_rw {
-            vec![instance]
-        } else {
-            ro.push(instance);
-            vec![]
-        };
-        let tx = Tx::new(HostFunction::CreateContractV2(args), fp(ro, rw)).with_auth(auth);
-        harness::tx(&self.ledger, &tx)
+        harness::tx(&self.ledger, &create_with_tx(args, ro, instance_rw))
     }
 
     /// Replaces the value of (m, "token") (an embedder's malformed ref entry).
@@ -1126,6 +1359,21 @@ impl World {
         );
         self
     }
+}
+
+/// The source account's `CreateContractV2` of `args` (its auth entry
+/// included); footprint: `ro`, and the new instance read-write (or read-only
+/// when `instance_rw` is false).
+fn create_with_tx(args: CreateContractArgsV2, mut ro: Vec<LedgerKey>, instance_rw: bool) -> Tx {
+    let instance = instance_key(&created_address(&args.contract_id_preimage));
+    let auth = vec![source_account_create_auth(&args)];
+    let rw = if instance_rw {
+        vec![instance]
+    } else {
+        ro.push(instance);
+        vec![]
+    };
+    Tx::new(HostFunction::CreateContractV2(args), fp(ro, rw)).with_auth(auth)
 }
 
 /// A footprint of `ro` (less any key of `rw`, which would turn it read-only)
@@ -1383,6 +1631,10 @@ catalogue! {
             w.call(&w.m, "set", vec![sv_sym(TOKEN), sv_bytes(&vec![1; *n])], w.probe_keys(&w.m), vec![wasm_ref_key(&w.m, TOKEN)])
         }).collect())
     };
+    @control "a hash of 32 bytes, follower v2's" => || {
+        let w = World::get();
+        w.call_ok(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.m, TOKEN)])
+    };
     A22, Tx, (Object, UnexpectedSize), "`create_contract_with_external_ref` with a `salt` of 31 and 33 bytes" => || {
         let w = World::get();
         harness::all_same([31usize, 33].iter().map(|n| {
@@ -1414,33 +1666,72 @@ catalogue! {
             w.call(&w.m, "follow", vec![sv_bytes(&[0; 32]), sv_sym(TOKEN)], k, vec![]),
         ])
     };
+    @control "arguments of the right types: `set(Symbol, Bytes)`, `get(Address, Symbol)`, `follow(Address, Symbol)`" => || {
+        let w = World::get();
+        let k = w.probe_keys(&w.m);
+        w.call_ok(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&wasm_hash(FOLLOWER_V1))], [k.clone(), vec![code_key(FOLLOWER_V1)]].concat(), vec![wasm_ref_key(&w.m, TOKEN)]);
+        w.call_ok(&w.m, "get", vec![sv_addr(&w.m), sv_sym(TOKEN)], [k.clone(), vec![wasm_ref_key(&w.m, TOKEN)]].concat(), vec![]);
+        w.call_ok(&w.m, "follow", vec![sv_addr(&w.m), sv_sym(TOKEN)], [k, vec![wasm_ref_key(&w.m, TOKEN)]].concat(), vec![instance_key(&w.m)])
+    };
 
     // --- S: symbols
     S01, Tx, (Storage, MissingValue), "key of 0 characters: `get_contract_wasm_ref(m, \"\")` (a valid key, never set)" => || {
         let w = World::get();
         w.call(&w.p, "get", vec![sv_addr(&w.m), sv_sym("")], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, "")]].concat(), vec![])
     };
+    @control "the ref (m, \"\") set" => || {
+        let mut w = World::get();
+        w.ledger.put(wasm_ref_entry(&w.m, "", &wasm_hash(FOLLOWER_V1)), Some(LIVE_UNTIL));
+        let ok = w.call_ok(&w.p, "get", vec![sv_addr(&w.m), sv_sym("")], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, "")]].concat(), vec![]);
+        assert_eq!(ok.result(), &sv_hash(&wasm_hash(FOLLOWER_V1)));
+        ok
+    };
     S02, Tx, (Storage, MissingValue), "key of 32 characters: `CreateContractV2` of a follower of (m, 32-character key) never set" => || {
         let w = World::get();
         w.create_follower(&w.m, sc_symbol(KEY32), vec![wasm_ref_key(&w.m, KEY32)], true)
+    };
+    @control "the ref (m, 32-character key) set" => || {
+        let mut w = World::get();
+        w.ledger.put(wasm_ref_entry(&w.m, KEY32, &wasm_hash(FOLLOWER_V1)), Some(LIVE_UNTIL));
+        w.create_follower_ok(&w.m, sc_symbol(KEY32), vec![wasm_ref_key(&w.m, KEY32), code_key(FOLLOWER_V1)], true)
     };
     S03, Tx, (Value, InvalidInput), "key of 33 characters in a `CreateContractV2` ExternalRef executable (hand-encoded XDR)" => || {
         let w = World::get();
         let host_fn = overlong_key_create(&w);
         raw_host_fn_tx(&w.ledger, host_fn, vec![wasm_ref_key(&w.m, TOKEN)])
     };
+    @control "a key of 32 characters whose ref is set (the XDR as encoded)" => || {
+        let mut w = World::get();
+        w.ledger.put(wasm_ref_entry(&w.m, KEY32, &wasm_hash(FOLLOWER_V1)), Some(LIVE_UNTIL));
+        w.create_follower_ok(&w.m, sc_symbol(KEY32), vec![wasm_ref_key(&w.m, KEY32), code_key(FOLLOWER_V1)], true)
+    };
     S04, Tx, (Value, InvalidInput), "key of 33 characters as a transaction argument: `get_contract_wasm_ref(m, <33 characters>)` (hand-encoded XDR)" => || {
         let w = World::get();
         let host_fn = overlong_symbol_arg(&w);
         raw_host_fn_tx(&w.ledger, host_fn, w.probe_keys(&w.p))
     };
+    @control "a key of 32 characters whose ref is set (the XDR as encoded)" => || {
+        let mut w = World::get();
+        w.ledger.put(wasm_ref_entry(&w.m, KEY32, &wasm_hash(FOLLOWER_V1)), Some(LIVE_UNTIL));
+        let ok = w.call_ok(&w.p, "get", vec![sv_addr(&w.m), sv_sym(KEY32)], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, KEY32)]].concat(), vec![]);
+        assert_eq!(ok.result(), &sv_hash(&wasm_hash(FOLLOWER_V1)));
+        ok
+    };
     S05, Tx, (Value, InvalidInput), "key with a bad character (`to-ken`) in a `CreateContractV2` ExternalRef executable, its ref key in the footprint" => || {
         let w = World::get();
         w.create_follower(&w.m, raw_symbol("to-ken"), vec![wasm_ref_key_raw(&w.m, "to-ken")], true)
     };
+    @control "the key `token`" => || {
+        let w = World::get();
+        w.create_follower_ok(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], true)
+    };
     S06, Tx, (Value, InvalidInput), "key with a bad character (`to-ken`) in a `CreateContractV2` ExternalRef executable, its ref key not in the footprint" => || {
         let w = World::get();
         w.create_follower(&w.m, raw_symbol("to-ken"), vec![], true)
+    };
+    @control "the key `token`, its ref key in the footprint" => || {
+        let w = World::get();
+        w.create_follower_ok(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], true)
     };
     S07, Tx, (Value, InvalidInput), "key with bad characters (`to-ken`, `tok en`, `tök`) as a transaction argument to `set_contract_wasm_ref`" => || {
         let w = World::get();
@@ -1448,6 +1739,10 @@ catalogue! {
             w.call(&w.m, "set", vec![ScVal::Symbol(raw_symbol(k)), sv_hash(&wasm_hash(FOLLOWER_V2))],
                 [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.m, TOKEN)])
         }).collect())
+    };
+    @control "the key `token`" => || {
+        let w = World::get();
+        w.call_ok(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.m, TOKEN)])
     };
     S08, Contract, (Value, InvalidInput), "key that is a malformed small symbol (bits 54-55 set), to each of the seven functions" => || {
         every_key(Arg::Raw(((3u64 << 62) | wasm::TAG_SYMBOL) as i64))
@@ -1460,26 +1755,11 @@ catalogue! {
     };
     S11, Tx, (Value, InvalidInput), "key with a bad character (`to-ken`) in a `CreateContract` (v1) ExternalRef executable" => || {
         let w = World::get();
-        let args = CreateContractArgs {
-            contract_id_preimage: ContractIdPreimage::Address(ContractIdPreimageFromAddress {
-                address: ScAddress::Account(source_account()),
-                salt: Uint256([7; 32]),
-            }),
-            executable: ContractExecutable::ExternalRef(Box::new(ContractExecutableExternalRef {
-                manager: w.m.clone(),
-                key: raw_symbol("to-ken"),
-            })),
-        };
-        let created = created_address(&args.contract_id_preimage);
-        let auth = SorobanAuthorizationEntry {
-            credentials: SorobanCredentials::SourceAccount,
-            root_invocation: SorobanAuthorizedInvocation {
-                function: SorobanAuthorizedFunction::CreateContractHostFn(args.clone()),
-                sub_invocations: Default::default(),
-            },
-        };
-        let tx = Tx::new(HostFunction::CreateContract(args), footprint(vec![wasm_ref_key_raw(&w.m, "to-ken")], vec![instance_key(&created)])).with_auth(vec![auth]);
-        harness::tx(&w.ledger, &tx)
+        harness::tx(&w.ledger, &create_v1_tx(&w, raw_symbol("to-ken"), vec![wasm_ref_key_raw(&w.m, "to-ken")]))
+    };
+    @control "the key `token`, its ref key in the footprint" => || {
+        let w = World::get();
+        harness::succeeds(&w.ledger, &create_v1_tx(&w, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)]))
     };
 
     // --- C: code hashes
@@ -1488,41 +1768,71 @@ catalogue! {
         let h = Hash([0xee; 32]);
         w.call(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&h)], [w.probe_keys(&w.m), vec![code_key_of(&h)]].concat(), vec![wasm_ref_key(&w.m, TOKEN)])
     };
+    @control "the hash of uploaded code, follower v2's" => || {
+        let w = World::get();
+        w.call_ok(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.m, TOKEN)])
+    };
     C02, Tx, (Storage, InternalError), "`set_contract_wasm_ref` to the hash of archived code (handed in with a live-until below the ledger)" => || {
         let mut w = World::get();
         w.ledger.set_live_until(&code_key(FOLLOWER_V2), LEDGER_SEQ - 1);
         w.call(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.m, TOKEN)])
+    };
+    @control "the code live" => || {
+        let w = World::get();
+        w.call_ok(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.m, TOKEN)])
     };
     C03, Tx, (Storage, MissingValue), "`set_contract_wasm_ref` to the hash of evicted code (no longer in the live ledger, not restored)" => || {
         let mut w = World::get();
         w.ledger.remove(&code_key(FOLLOWER_V2));
         w.call(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.m, TOKEN)])
     };
+    @control "the code in the live ledger" => || {
+        let w = World::get();
+        w.call_ok(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.m, TOKEN)])
+    };
     C04, Tx, (Storage, MissingValue), "follower call whose ref points at code that does not exist" => || {
         let h = Hash([0xee; 32]);
         let w = World::get().with_token_ref_value(sv_hash(&h));
         w.call(&w.f, "version", vec![], vec![instance_key(&w.f), wasm_ref_key(&w.m, TOKEN), code_key_of(&h)], vec![])
+    };
+    @control "the ref at uploaded code, follower v1" => || {
+        World::get().call_f_ok()
     };
     C05, Tx, (Storage, InternalError), "follower call whose ref points at archived code" => || {
         let mut w = World::get();
         w.ledger.set_live_until(&code_key(FOLLOWER_V1), LEDGER_SEQ - 1);
         w.call_f()
     };
+    @control "the code live" => || {
+        World::get().call_f_ok()
+    };
     C06, Tx, (Storage, MissingValue), "follower call whose ref points at evicted code" => || {
         let mut w = World::get();
         w.ledger.remove(&code_key(FOLLOWER_V1));
         w.call_f()
+    };
+    @control "the code in the live ledger" => || {
+        World::get().call_f_ok()
     };
     C07, Tx, (Storage, MissingValue), "`CreateContractV2` of a follower whose ref points at code that does not exist" => || {
         let h = Hash([0xee; 32]);
         let w = World::get().with_token_ref_value(sv_hash(&h));
         w.create_follower(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key_of(&h)], true)
     };
+    @control "the ref at uploaded code, follower v1" => || {
+        let w = World::get();
+        w.create_follower_ok(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], true)
+    };
     C08, Tx, (Storage, MissingValue), "`extend_contract_instance_and_code_ttl` of a follower whose ref points at code that does not exist" => || {
         let h = Hash([0xee; 32]);
         let w = World::get().with_token_ref_value(sv_hash(&h));
         w.call(&w.p, "ext_code", vec![sv_addr(&w.f), ScVal::U32(100), ScVal::U32(1000)],
             [w.probe_keys(&w.p), vec![instance_key(&w.f), wasm_ref_key(&w.m, TOKEN), code_key_of(&h)]].concat(), vec![])
+    };
+    @control "the ref at uploaded code, follower v1" => || {
+        let w = World::get();
+        w.call_ok(&w.p, "ext_code", vec![sv_addr(&w.f), ScVal::U32(100), ScVal::U32(1000)],
+            [w.probe_keys(&w.p), vec![instance_key(&w.f), wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)]].concat(), vec![])
     };
 
     // --- M: managers
@@ -1531,14 +1841,26 @@ catalogue! {
         let a = account_address(9);
         w.create_follower(&a, sc_symbol(TOKEN), vec![wasm_ref_key(&a, TOKEN)], true)
     };
+    @control "the manager m" => || {
+        let w = World::get();
+        w.create_follower_ok(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], true)
+    };
     M02, Tx, (Storage, MissingValue), "`CreateContractV2` of a follower whose manager is a contract that does not exist" => || {
         let w = World::get();
         let c = contract_address(0x77);
         w.create_follower(&c, sc_symbol(TOKEN), vec![wasm_ref_key(&c, TOKEN)], true)
     };
+    @control "the manager m" => || {
+        let w = World::get();
+        w.create_follower_ok(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], true)
+    };
     M03, Tx, (Storage, MissingValue), "`CreateContractV2` of a follower whose manager is a Stellar asset contract" => || {
         let w = World::get();
         w.create_follower(&w.sac, sc_symbol(TOKEN), vec![wasm_ref_key(&w.sac, TOKEN)], true)
+    };
+    @control "the manager m" => || {
+        let w = World::get();
+        w.create_follower_ok(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], true)
     };
     M04, Tx, (Storage, MissingValue), "`CreateContractV2` of a follower whose manager is the follower itself (the address being created)" => || {
         let w = World::get();
@@ -1548,39 +1870,81 @@ catalogue! {
         }));
         w.create_follower(&me, sc_symbol(TOKEN), vec![wasm_ref_key(&me, TOKEN)], true)
     };
+    @control "the manager m" => || {
+        let w = World::get();
+        w.create_follower_ok(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], true)
+    };
     M05, Tx, (Value, InvalidInput), "`update_current_contract_external_ref` to an account manager" => || {
         let w = World::get();
         w.call(&w.p, "follow", vec![sv_addr(&account_address(9)), sv_sym(TOKEN)], vec![w.probe_code()], vec![instance_key(&w.p)])
+    };
+    @control "the manager m" => || {
+        let w = World::get();
+        w.call_ok(&w.p, "follow", vec![sv_addr(&w.m), sv_sym(TOKEN)], vec![w.probe_code(), wasm_ref_key(&w.m, TOKEN)], vec![instance_key(&w.p)])
     };
     M06, Tx, (Storage, MissingValue), "`update_current_contract_external_ref` to a contract that does not exist" => || {
         let w = World::get();
         let c = contract_address(0x77);
         w.call(&w.p, "follow", vec![sv_addr(&c), sv_sym(TOKEN)], vec![w.probe_code(), wasm_ref_key(&c, TOKEN)], vec![instance_key(&w.p)])
     };
+    @control "the manager m" => || {
+        let w = World::get();
+        w.call_ok(&w.p, "follow", vec![sv_addr(&w.m), sv_sym(TOKEN)], vec![w.probe_code(), wasm_ref_key(&w.m, TOKEN)], vec![instance_key(&w.p)])
+    };
     M07, Tx, (Storage, MissingValue), "`update_current_contract_external_ref` to a Stellar asset contract" => || {
         let w = World::get();
         w.call(&w.p, "follow", vec![sv_addr(&w.sac), sv_sym(TOKEN)], vec![w.probe_code(), wasm_ref_key(&w.sac, TOKEN)], vec![instance_key(&w.p)])
+    };
+    @control "the manager m" => || {
+        let w = World::get();
+        w.call_ok(&w.p, "follow", vec![sv_addr(&w.m), sv_sym(TOKEN)], vec![w.probe_code(), wasm_ref_key(&w.m, TOKEN)], vec![instance_key(&w.p)])
     };
     M08, Tx, (Storage, MissingValue), "`update_current_contract_external_ref` to the calling contract itself, which holds no such ref" => || {
         let w = World::get();
         w.call(&w.p, "follow", vec![sv_addr(&w.p), sv_sym(TOKEN)], vec![w.probe_code(), wasm_ref_key(&w.p, TOKEN)], vec![instance_key(&w.p)])
     };
+    @control "the manager m" => || {
+        let w = World::get();
+        w.call_ok(&w.p, "follow", vec![sv_addr(&w.m), sv_sym(TOKEN)], vec![w.probe_code(), wasm_ref_key(&w.m, TOKEN)], vec![instance_key(&w.p)])
+    };
     M09, Tx, (Value, InvalidInput), "`create_contract_with_external_ref` with an account manager" => || {
         let w = World::get();
         w.call(&w.p, "create", vec![sv_addr(&w.p), sv_addr(&account_address(9)), sv_sym(TOKEN), salt()], w.probe_keys(&w.p), vec![instance_key(&created_by(&w.p))])
+    };
+    @control "the manager m" => || {
+        let w = World::get();
+        w.call_ok(&w.p, "create", vec![sv_addr(&w.p), sv_addr(&w.m), sv_sym(TOKEN), salt()],
+            [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)]].concat(), vec![instance_key(&created_by(&w.p))])
     };
     M10, Tx, (Storage, MissingValue), "`create_contract_with_external_ref_and_constructor` with a Stellar asset contract manager" => || {
         let w = World::get();
         w.call(&w.p, "create_ctor", vec![sv_addr(&w.p), sv_addr(&w.sac), sv_sym(TOKEN), salt(), sv_vec(vec![])],
             [w.probe_keys(&w.p), vec![wasm_ref_key(&w.sac, TOKEN)]].concat(), vec![instance_key(&created_by(&w.p))])
     };
+    @control "the manager m" => || {
+        let w = World::get();
+        w.call_ok(&w.p, "create_ctor", vec![sv_addr(&w.p), sv_addr(&w.m), sv_sym(TOKEN), salt(), sv_vec(vec![])],
+            [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)]].concat(), vec![instance_key(&created_by(&w.p))])
+    };
     M11, Tx, (Storage, MissingValue), "`get_contract_wasm_ref` of an account (no storage access: its would-be ref key is not in the footprint)" => || {
         let w = World::get();
         w.call(&w.p, "get", vec![sv_addr(&account_address(9)), sv_sym(TOKEN)], w.probe_keys(&w.p), vec![])
     };
+    @control "the manager m" => || {
+        let w = World::get();
+        let ok = w.call_ok(&w.p, "get", vec![sv_addr(&w.m), sv_sym(TOKEN)], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN)]].concat(), vec![]);
+        assert_eq!(ok.result(), &sv_hash(&wasm_hash(FOLLOWER_V1)));
+        ok
+    };
     M12, Tx, (Storage, MissingValue), "`get_contract_wasm_ref` of a Stellar asset contract" => || {
         let w = World::get();
         w.call(&w.p, "get", vec![sv_addr(&w.sac), sv_sym(TOKEN)], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.sac, TOKEN)]].concat(), vec![])
+    };
+    @control "the manager m" => || {
+        let w = World::get();
+        let ok = w.call_ok(&w.p, "get", vec![sv_addr(&w.m), sv_sym(TOKEN)], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN)]].concat(), vec![]);
+        assert_eq!(ok.result(), &sv_hash(&wasm_hash(FOLLOWER_V1)));
+        ok
     };
     M13, Tx, (Storage, MissingValue), "follower call of an instance (handed in) whose ExternalRef manager is an account" => || {
         let mut w = World::get();
@@ -1588,17 +1952,29 @@ catalogue! {
         w.ledger.put(instance_entry(&w.f, external_ref(&a, TOKEN)), Some(LIVE_UNTIL));
         w.call(&w.f, "version", vec![], vec![instance_key(&w.f), wasm_ref_key(&a, TOKEN), code_key(FOLLOWER_V1)], vec![])
     };
+    @control "the instance's manager m" => || {
+        World::get().call_f_ok()
+    };
 
     // --- F: a ref key forged wherever XDR carries one
     F01, Tx, (Storage, ExceededLimit), "footprint: the ref key with temporary durability instead of persistent (follower call)" => || {
         let w = World::get();
         w.call(&w.f, "version", vec![], vec![instance_key(&w.f), temp_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], vec![])
     };
+    @control "the ref key persistent" => || {
+        World::get().call_f_ok()
+    };
     F02, Tx, (Storage, MissingValue), "footprint and ledger entries: a ref entry owned by an account, handed in; `get_contract_wasm_ref` of that account" => || {
         let mut w = World::get();
         let a = account_address(9);
         w.ledger.put(wasm_ref_entry(&a, TOKEN, &wasm_hash(FOLLOWER_V1)), Some(LIVE_UNTIL));
         w.call(&w.p, "get", vec![sv_addr(&a), sv_sym(TOKEN)], [w.probe_keys(&w.p), vec![wasm_ref_key(&a, TOKEN)]].concat(), vec![])
+    };
+    @control "the ref owned by m" => || {
+        let w = World::get();
+        let ok = w.call_ok(&w.p, "get", vec![sv_addr(&w.m), sv_sym(TOKEN)], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN)]].concat(), vec![]);
+        assert_eq!(ok.result(), &sv_hash(&wasm_hash(FOLLOWER_V1)));
+        ok
     };
     F03, Tx, (Storage, InternalError), "ledger entries: a ref entry handed in that is not in the footprint" => || {
         let w = World::get();
@@ -1607,6 +1983,11 @@ catalogue! {
         narrower.resources.instructions = extref_testkit::e2e::TX_INSTRUCTIONS;
         enc.resources = to_xdr(&narrower.resources);
         harness::encoded(&w.ledger, &enc)
+    };
+    @control "the ref key in the footprint" => || {
+        let w = World::get();
+        let enc = w.ledger.encode(&Tx::new(invoke_fn(&w.f, "version", vec![]), footprint(w.f_keys(), vec![])));
+        harness::succeeds_encoded(&w.ledger, &enc)
     };
     F04, Tx, (Value, UnexpectedType), "create args: `CreateContractV2` of a follower with constructor argument `LedgerKeyWasmRef(\"token\")`" => || {
         let w = World::get();
@@ -1695,11 +2076,20 @@ catalogue! {
     E01, Tx, (Storage, InternalError), "follower call; the ref entry's value is a U32" => || {
         World::get().with_token_ref_value(ScVal::U32(7)).call_f()
     };
+    @control "the value a hash of uploaded code" => || {
+        World::get().call_f_ok()
+    };
     E02, Tx, (Storage, InternalError), "follower call; the ref entry's value is 31 bytes" => || {
         World::get().with_token_ref_value(sv_bytes(&[1; 31])).call_f()
     };
+    @control "the value a hash of uploaded code" => || {
+        World::get().call_f_ok()
+    };
     E03, Tx, (Storage, InternalError), "follower call; the ref entry's value is 33 bytes" => || {
         World::get().with_token_ref_value(sv_bytes(&[1; 33])).call_f()
+    };
+    @control "the value a hash of uploaded code" => || {
+        World::get().call_f_ok()
     };
     E04, Tx, (Storage, ExceededLimit), "follower call; the ref entry is temporary (wrong durability), declared and handed in as such" => || {
         let mut w = World::get();
@@ -1707,11 +2097,19 @@ catalogue! {
         w.ledger.put(data_entry(&w.m, ref_sv(TOKEN), ContractDataDurability::Temporary, sv_hash(&wasm_hash(FOLLOWER_V1))), Some(LIVE_UNTIL));
         w.call(&w.f, "version", vec![], vec![instance_key(&w.f), temp_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], vec![])
     };
+    @control "the ref entry persistent" => || {
+        World::get().call_f_ok()
+    };
     E05, Tx, (Storage, MissingValue), "follower call; a temporary entry under the ref's key handed in, the persistent ref declared but absent" => || {
         let mut w = World::get();
         w.ledger.remove(&wasm_ref_key(&w.m, TOKEN));
         w.ledger.put(data_entry(&w.m, ref_sv(TOKEN), ContractDataDurability::Temporary, sv_hash(&wasm_hash(FOLLOWER_V1))), Some(LIVE_UNTIL));
         w.call(&w.f, "version", vec![], [w.f_keys(), vec![temp_ref_key(&w.m, TOKEN)]].concat(), vec![])
+    };
+    @control "the persistent ref handed in (the temporary entry still there)" => || {
+        let mut w = World::get();
+        w.ledger.put(data_entry(&w.m, ref_sv(TOKEN), ContractDataDurability::Temporary, sv_hash(&wasm_hash(FOLLOWER_V1))), Some(LIVE_UNTIL));
+        w.call_ok(&w.f, "version", vec![], [w.f_keys(), vec![temp_ref_key(&w.m, TOKEN)]].concat(), vec![])
     };
     E06, Tx, (Storage, InternalError), "follower call; the ref entry handed in without its TTL entry" => || {
         let w = World::get();
@@ -1722,30 +2120,63 @@ catalogue! {
         enc.ttls[i] = vec![];
         harness::encoded(&w.ledger, &enc)
     };
+    @control "its TTL entry handed in" => || {
+        let w = World::get();
+        let enc = w.ledger.encode(&Tx::new(invoke_fn(&w.f, "version", vec![]), footprint(w.f_keys(), vec![])));
+        harness::succeeds_encoded(&w.ledger, &enc)
+    };
     E07, Tx, (Storage, InternalError), "follower call; the ref entry handed in archived (live-until below the ledger)" => || {
         let mut w = World::get();
         w.ledger.set_live_until(&wasm_ref_key(&w.m, TOKEN), LEDGER_SEQ - 1);
         w.call_f()
     };
+    @control "the ref live" => || {
+        World::get().call_f_ok()
+    };
     E08, Tx, (Storage, InternalError), "`get_contract_wasm_ref` of a ref whose value is a U32" => || {
         let w = World::get().with_token_ref_value(ScVal::U32(7));
         w.call(&w.p, "get", vec![sv_addr(&w.m), sv_sym(TOKEN)], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN)]].concat(), vec![])
+    };
+    @control "the value a hash of uploaded code" => || {
+        let w = World::get();
+        let ok = w.call_ok(&w.p, "get", vec![sv_addr(&w.m), sv_sym(TOKEN)], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN)]].concat(), vec![]);
+        assert_eq!(ok.result(), &sv_hash(&wasm_hash(FOLLOWER_V1)));
+        ok
     };
     E09, Tx, (Storage, InternalError), "`has_contract_wasm_ref` of a ref whose value is 31 bytes" => || {
         let w = World::get().with_token_ref_value(sv_bytes(&[1; 31]));
         w.call(&w.p, "has", vec![sv_addr(&w.m), sv_sym(TOKEN)], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN)]].concat(), vec![])
     };
+    @control "the value a hash of uploaded code" => || {
+        let w = World::get();
+        let ok = w.call_ok(&w.p, "has", vec![sv_addr(&w.m), sv_sym(TOKEN)], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN)]].concat(), vec![]);
+        assert_eq!(ok.result(), &ScVal::Bool(true));
+        ok
+    };
     E10, Tx, (Storage, InternalError), "`set_contract_wasm_ref` over an existing ref whose value is a U32" => || {
         let w = World::get().with_token_ref_value(ScVal::U32(7));
         w.call(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.m, TOKEN)])
+    };
+    @control "the value a hash of uploaded code" => || {
+        let w = World::get();
+        w.call_ok(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.m, TOKEN)])
     };
     E11, Tx, (Storage, InternalError), "`CreateContractV2` of a follower of a ref whose value is a U32" => || {
         let w = World::get().with_token_ref_value(ScVal::U32(7));
         w.create_follower(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], true)
     };
+    @control "the value a hash of uploaded code" => || {
+        let w = World::get();
+        w.create_follower_ok(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], true)
+    };
     E12, Tx, (Storage, InternalError), "`extend_contract_instance_and_code_ttl` of a follower whose ref's value is a U32" => || {
         let w = World::get().with_token_ref_value(ScVal::U32(7));
         w.call(&w.p, "ext_code", vec![sv_addr(&w.f), ScVal::U32(100), ScVal::U32(1000)],
+            [w.probe_keys(&w.p), vec![instance_key(&w.f), wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)]].concat(), vec![])
+    };
+    @control "the value a hash of uploaded code" => || {
+        let w = World::get();
+        w.call_ok(&w.p, "ext_code", vec![sv_addr(&w.f), ScVal::U32(100), ScVal::U32(1000)],
             [w.probe_keys(&w.p), vec![instance_key(&w.f), wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)]].concat(), vec![])
     };
 
@@ -1754,34 +2185,68 @@ catalogue! {
         let w = World::get();
         w.call(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2), wasm_ref_key(&w.m, TOKEN)]].concat(), vec![])
     };
+    @control "the ref read-write" => || {
+        let w = World::get();
+        w.call_ok(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.m, TOKEN)])
+    };
     W02, Tx, (Storage, ExceededLimit), "`set_contract_wasm_ref` creating a ref declared read-only" => || {
         let w = World::get();
         w.call(&w.m, "set", vec![sv_sym("new"), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2), wasm_ref_key(&w.m, "new")]].concat(), vec![])
+    };
+    @control "the ref read-write" => || {
+        let w = World::get();
+        let ok = w.call_ok(&w.m, "set", vec![sv_sym("new"), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.m, "new")]);
+        assert!(ok.wrote(&wasm_ref_key(&w.m, "new")));
+        ok
     };
     W03, Tx, (Storage, ExceededLimit), "`set_contract_wasm_ref` with the code entry not in the footprint" => || {
         let w = World::get();
         w.call(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&wasm_hash(FOLLOWER_V2))], w.probe_keys(&w.m), vec![wasm_ref_key(&w.m, TOKEN)])
     };
+    @control "the code key in the footprint" => || {
+        let w = World::get();
+        w.call_ok(&w.m, "set", vec![sv_sym(TOKEN), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.probe_keys(&w.m), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.m, TOKEN)])
+    };
     W04, Tx, (Storage, ExceededLimit), "`update_current_contract_external_ref` with the contract's instance declared read-only" => || {
         let w = World::get();
         w.call(&w.p, "follow", vec![sv_addr(&w.m), sv_sym(TOKEN)], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN)]].concat(), vec![])
     };
+    @control "the instance read-write" => || {
+        let w = World::get();
+        w.call_ok(&w.p, "follow", vec![sv_addr(&w.m), sv_sym(TOKEN)], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN)]].concat(), vec![instance_key(&w.p)])
+    };
     W05, Tx, (Storage, ExceededLimit), "`CreateContractV2` of a follower with the new instance declared read-only" => || {
         let w = World::get();
         w.create_follower(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], false)
+    };
+    @control "the new instance read-write" => || {
+        let w = World::get();
+        w.create_follower_ok(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], true)
     };
     W06, Tx, (Storage, ExceededLimit), "`create_contract_with_external_ref` with the new instance declared read-only" => || {
         let w = World::get();
         w.call(&w.p, "create", vec![sv_addr(&w.p), sv_addr(&w.m), sv_sym(TOKEN), salt()],
             [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1), instance_key(&created_by(&w.p))]].concat(), vec![])
     };
+    @control "the new instance read-write" => || {
+        let w = World::get();
+        w.call_ok(&w.p, "create", vec![sv_addr(&w.p), sv_addr(&w.m), sv_sym(TOKEN), salt()],
+            [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)]].concat(), vec![instance_key(&created_by(&w.p))])
+    };
     W07, Tx, (Storage, ExceededLimit), "follower call with the ref entry not in the footprint" => || {
         let w = World::get();
         w.call(&w.f, "version", vec![], vec![instance_key(&w.f), code_key(FOLLOWER_V1)], vec![])
     };
+    @control "the ref key in the footprint" => || {
+        World::get().call_f_ok()
+    };
     W08, Tx, (Storage, ExceededLimit), "`extend_contract_wasm_ref_ttl` with the ref entry not in the footprint" => || {
         let w = World::get();
         w.call(&w.m, "extend", vec![sv_sym(TOKEN), ScVal::U32(100), ScVal::U32(1000)], w.probe_keys(&w.m), vec![])
+    };
+    @control "the ref key in the footprint" => || {
+        let w = World::get();
+        w.call_ok(&w.m, "extend", vec![sv_sym(TOKEN), ScVal::U32(100), ScVal::U32(1000)], [w.probe_keys(&w.m), vec![wasm_ref_key(&w.m, TOKEN)]].concat(), vec![])
     };
     W09, Tx, (Storage, ExceededLimit), "`get_contract_wasm_ref` and `has_contract_wasm_ref` with the ref entry not in the footprint" => || {
         let w = World::get();
@@ -1789,9 +2254,18 @@ catalogue! {
             w.call(&w.p, f, vec![sv_addr(&w.m), sv_sym(TOKEN)], w.probe_keys(&w.p), vec![])
         }).collect())
     };
+    @control "the ref key in the footprint" => || {
+        let w = World::get();
+        w.call_ok(&w.p, "get", vec![sv_addr(&w.m), sv_sym(TOKEN)], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN)]].concat(), vec![]);
+        w.call_ok(&w.p, "has", vec![sv_addr(&w.m), sv_sym(TOKEN)], [w.probe_keys(&w.p), vec![wasm_ref_key(&w.m, TOKEN)]].concat(), vec![])
+    };
     W10, Tx, (Storage, ExceededLimit), "`CreateContractV2` of a follower with the ref entry not in the footprint" => || {
         let w = World::get();
         w.create_follower(&w.m, sc_symbol(TOKEN), vec![code_key(FOLLOWER_V1)], true)
+    };
+    @control "the ref key in the footprint" => || {
+        let w = World::get();
+        w.create_follower_ok(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], true)
     };
 
     // --- P: protocol 27 on every new path
@@ -1805,43 +2279,48 @@ catalogue! {
     P08, Tx, (WasmVm, InvalidInput), "protocol 27: upload of a contract declaring interface protocol 28 (as contracts built on the fork's env do)" => || upload_at_27(wasm::importing(FORK_PROTOCOL, "h"));
     P09, Tx, (Value, InvalidInput), "protocol 27: `CreateContract` (v1) with an ExternalRef executable" => || {
         let w = World::get().at_protocol(BASE_PROTOCOL);
-        let args = follower_args(&w.m, TOKEN);
-        let v1 = CreateContractArgs { contract_id_preimage: args.contract_id_preimage.clone(), executable: args.executable.clone() };
-        let auth = SorobanAuthorizationEntry {
-            credentials: SorobanCredentials::SourceAccount,
-            root_invocation: SorobanAuthorizedInvocation {
-                function: SorobanAuthorizedFunction::CreateContractHostFn(v1.clone()),
-                sub_invocations: Default::default(),
-            },
-        };
-        let tx = Tx::new(HostFunction::CreateContract(v1), footprint(vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], vec![instance_key(&created_address(&args.contract_id_preimage))])).with_auth(vec![auth]);
-        harness::tx(&w.ledger, &tx)
+        harness::tx(&w.ledger, &create_v1_tx(&w, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)]))
+    };
+    @control "protocol 28" => || {
+        let w = World::get();
+        harness::succeeds(&w.ledger, &create_v1_tx(&w, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)]))
     };
     P10, Tx, (Value, InvalidInput), "protocol 27: `CreateContractV2` with an ExternalRef executable" => || {
         let w = World::get().at_protocol(BASE_PROTOCOL);
         w.create_follower(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], true)
     };
+    @control "protocol 28" => || {
+        let w = World::get();
+        w.create_follower_ok(&w.m, sc_symbol(TOKEN), vec![wasm_ref_key(&w.m, TOKEN), code_key(FOLLOWER_V1)], true)
+    };
     P11, Tx, (Value, InvalidInput), "protocol 27: a call of a follower (instance handed in)" => || {
         World::get().at_protocol(BASE_PROTOCOL).call_f()
     };
+    @control "protocol 28" => || {
+        World::get().call_f_ok()
+    };
     P12, Tx, (Value, InvalidInput), "protocol 27: `extend_contract_instance_and_code_ttl`, `extend_contract_code_ttl` and `extend_contract_instance_and_code_ttl_v2` (code scope) of a follower, by a protocol-27 contract" => || {
         let w = World27::new();
-        let args = |extra: Vec<ScVal>| [vec![sv_addr(&w.w.f)], extra].concat();
-        let keys = [w.keys(), vec![instance_key(&w.w.f), wasm_ref_key(&w.w.m, TOKEN), code_key(FOLLOWER_V1)]].concat();
-        harness::all_same(vec![
-            w.w.call(&w.p27, "ext_code", args(vec![ScVal::U32(100), ScVal::U32(1000)]), keys.clone(), vec![]),
-            w.w.call(&w.p27, "ext_code_only", args(vec![ScVal::U32(100), ScVal::U32(1000)]), keys.clone(), vec![]),
-            w.w.call(&w.p27, "ext_v2", args(vec![ScVal::U32(1), ScVal::U32(1000), ScVal::U32(0), ScVal::U32(u32::MAX)]), keys, vec![]),
-        ])
+        harness::all_same(w.extends().into_iter().map(|tx| harness::tx(&w.w.ledger, &tx)).collect())
+    };
+    @control "protocol 28 (the same protocol-27 contract)" => || {
+        let w = World27::new().at_fork_protocol();
+        let mut all: Vec<Succeeded> = w.extends().iter().map(|tx| harness::succeeds(&w.w.ledger, tx)).collect();
+        all.pop().unwrap()
     };
     P13, Tx, (Value, InvalidInput), "protocol 27: `get_address_executable` of a follower, by a protocol-27 contract" => || {
         let w = World27::new();
         w.w.call(&w.p27, "executable", vec![sv_addr(&w.w.f)], [w.keys(), w.w.f_keys()].concat(), vec![])
     };
+    @control "protocol 28 (the same protocol-27 contract)" => || {
+        let w = World27::new().at_fork_protocol();
+        w.w.call_ok(&w.p27, "executable", vec![sv_addr(&w.w.f)], [w.keys(), w.w.f_keys()].concat(), vec![])
+    };
     P14, Tx, (Context, InvalidAction), "protocol 27: `try_call` of a follower by a protocol-27 contract (the guest sees the narrowed error)" => || {
         let w = World27::new();
         harness::tx_mentioning(&w.w.ledger, &Tx::new(invoke_fn(&w.p27, "try", vec![sv_addr(&w.w.f), sv_sym("version"), sv_vec(vec![])]), footprint([w.keys(), w.w.f_keys()].concat(), vec![])), "external ref executables need protocol 28")
     };
+    @caught "`try` (protocol-27 probe) returns `[error, caught]`, built after the catch";
 
     // --- B: budget exhaustion at every charge (host), or across a transaction
     B01, Contract, (Budget, ExceededLimit), "CPU exhausted at each charge of `set_contract_wasm_ref` (hash visit, code lookup, key build, ref read, write, event)" => || {
@@ -1963,6 +2442,12 @@ catalogue! {
         let w = World::get();
         w.call(&w.g, "set", vec![sv_sym(PROBE), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.g_keys(&w.g), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.m, PROBE)])
     };
+    @control "g's own ref (g, \"probe\") read-write, which it writes" => || {
+        let w = World::get();
+        let ok = w.call_ok(&w.g, "set", vec![sv_sym(PROBE), sv_hash(&wasm_hash(FOLLOWER_V2))], [w.g_keys(&w.g), vec![code_key(FOLLOWER_V2)]].concat(), vec![wasm_ref_key(&w.g, PROBE)]);
+        assert!(ok.wrote(&wasm_ref_key(&w.g, PROBE)));
+        ok
+    };
     D07, Tx, (Storage, MissingValue), "p -> g -> g2 -> f where f's ref is missing (declared): the error crosses Wasm and ExternalRef frames" => || {
         let mut w = World::get();
         w.ledger.remove(&wasm_ref_key(&w.m, TOKEN));
@@ -1971,6 +2456,15 @@ catalogue! {
         w.call(&w.p, "fwd", vec![sv_addr(&w.g), sv_sym("fwd"), mid],
             [w.probe_keys(&w.p), w.g_keys(&w.g), vec![instance_key(&w.g2)], w.f_keys()].concat(), vec![])
     };
+    @control "f's ref present: the chain answers f's version, 1" => || {
+        let w = World::get();
+        let inner = sv_vec(vec![sv_addr(&w.f), sv_sym("version"), sv_vec(vec![])]);
+        let mid = sv_vec(vec![sv_addr(&w.g2), sv_sym("fwd"), inner]);
+        let ok = w.call_ok(&w.p, "fwd", vec![sv_addr(&w.g), sv_sym("fwd"), mid],
+            [w.probe_keys(&w.p), w.g_keys(&w.g), vec![instance_key(&w.g2)], w.f_keys()].concat(), vec![]);
+        assert_eq!(ok.result(), &ScVal::U32(1));
+        ok
+    };
 
     // --- T: try_call of a follower whose ref is missing or broken
     T01, Tx, (Context, InvalidAction), "`try_call` of a follower whose ref is missing (declared): the guest recovers with the narrowed error" => || {
@@ -1978,24 +2472,44 @@ catalogue! {
         w.ledger.remove(&wasm_ref_key(&w.m, TOKEN));
         harness::tx_mentioning(&w.ledger, &Tx::new(invoke_fn(&w.p, "try", vec![sv_addr(&w.f), sv_sym("version"), sv_vec(vec![])]), footprint([w.probe_keys(&w.p), w.f_keys()].concat(), vec![])), "wasm ref")
     };
+    @caught "`try` returns `[error, caught]`, built after the catch";
     T02, Tx, (Storage, ExceededLimit), "`try_call` of a follower whose ref is not in the footprint: not recoverable" => || {
         let w = World::get();
         w.call(&w.p, "try", vec![sv_addr(&w.f), sv_sym("version"), sv_vec(vec![])], [w.probe_keys(&w.p), vec![instance_key(&w.f), code_key(FOLLOWER_V1)]].concat(), vec![])
+    };
+    @control "the ref key in the footprint: `try` returns f's version, 1" => || {
+        let w = World::get();
+        let ok = w.call_ok(&w.p, "try", vec![sv_addr(&w.f), sv_sym("version"), sv_vec(vec![])], [w.probe_keys(&w.p), w.f_keys()].concat(), vec![]);
+        assert_eq!(ok.result(), &ScVal::U32(1));
+        ok
     };
     T03, Tx, (Storage, InternalError), "`try_call` of a follower whose ref's value is a U32: not recoverable" => || {
         let w = World::get().with_token_ref_value(ScVal::U32(7));
         w.call(&w.p, "try", vec![sv_addr(&w.f), sv_sym("version"), sv_vec(vec![])], [w.probe_keys(&w.p), w.f_keys()].concat(), vec![])
     };
-    T04, Tx, (Context, InvalidAction), "`try_call` of a follower whose ref points at code that does not exist" => || {
+    @control "the value a hash of uploaded code: `try` returns f's version, 1" => || {
+        let w = World::get();
+        let ok = w.call_ok(&w.p, "try", vec![sv_addr(&w.f), sv_sym("version"), sv_vec(vec![])], [w.probe_keys(&w.p), w.f_keys()].concat(), vec![]);
+        assert_eq!(ok.result(), &ScVal::U32(1));
+        ok
+    };
+    T04, Tx, (Context, InvalidAction), "`try_call` of a follower whose ref points at code that does not exist: the guest recovers with the narrowed error" => || {
         let h = Hash([0xee; 32]);
         let w = World::get().with_token_ref_value(sv_hash(&h));
         w.call(&w.p, "try", vec![sv_addr(&w.f), sv_sym("version"), sv_vec(vec![])], [w.probe_keys(&w.p), vec![instance_key(&w.f), wasm_ref_key(&w.m, TOKEN), code_key_of(&h)]].concat(), vec![])
     };
+    @caught "`try` returns `[error, caught]`, built after the catch";
     T05, Contract, (Context, InvalidAction), "`try_call` of a follower whose ref is missing, from a contract frame on the host" => || {
         let w = HostWorld::new(&wasm::probe(true));
         remove_ref(&w, TOKEN);
-        harness::host_guest(&w.host, || w.as_contract(w.contract, || w.host.try_call(w.follower, sym(&w.host, "version")?, w.host.vec_new()?)))
+        harness::host_guest(&w.host, || w.as_contract(w.contract, || {
+            let r = w.host.try_call(w.follower, sym(&w.host, "version")?, w.host.vec_new()?)?;
+            // The frame goes on after catching, as the probe's `try` does.
+            let v = w.host.vec_push_back(w.host.vec_new()?, r)?;
+            Ok(w.host.vec_push_back(v, sym(&w.host, "caught")?.into())?.into())
+        }))
     };
+    @caught "the contract frame (test code on the host, not Wasm) returns `[error, caught]`, built after the catch";
 }
 
 // ---------------------------------------------------------------------------
@@ -2016,6 +2530,35 @@ fn wasm_ref_key_raw(manager: &ScAddress, key: &str) -> LedgerKey {
         key: ScVal::LedgerKeyWasmRef(raw_symbol(key)),
         durability: ContractDataDurability::Persistent,
     })
+}
+
+/// The source account's `CreateContract` (v1) of a follower of (m, `key`)
+/// with salt 7 (its auth entry included); footprint: `ro`, and the new
+/// instance read-write.
+fn create_v1_tx(w: &World, key: ScSymbol, ro: Vec<LedgerKey>) -> Tx {
+    let args = CreateContractArgs {
+        contract_id_preimage: ContractIdPreimage::Address(ContractIdPreimageFromAddress {
+            address: ScAddress::Account(source_account()),
+            salt: Uint256([7; 32]),
+        }),
+        executable: ContractExecutable::ExternalRef(Box::new(ContractExecutableExternalRef {
+            manager: w.m.clone(),
+            key,
+        })),
+    };
+    let created = created_address(&args.contract_id_preimage);
+    let auth = SorobanAuthorizationEntry {
+        credentials: SorobanCredentials::SourceAccount,
+        root_invocation: SorobanAuthorizedInvocation {
+            function: SorobanAuthorizedFunction::CreateContractHostFn(args.clone()),
+            sub_invocations: Default::default(),
+        },
+    };
+    Tx::new(
+        HostFunction::CreateContract(args),
+        footprint(ro, vec![instance_key(&created)]),
+    )
+    .with_auth(vec![auth])
 }
 
 /// `CreateContractV2` args deploying a follower of (`manager`, `key`) from the
@@ -2101,6 +2644,47 @@ impl World27 {
 
     fn keys(&self) -> Vec<LedgerKey> {
         vec![instance_key(&self.p27), code_key(&self.code)]
+    }
+
+    /// The same ledger at protocol 28 (a protocol-27 contract still runs).
+    fn at_fork_protocol(mut self) -> Self {
+        self.w = self.w.at_protocol(FORK_PROTOCOL);
+        self
+    }
+
+    /// p27's three extensions of f's code: `ext_code`, `ext_code_only`,
+    /// `ext_v2` with scope 2, `ContractTtlExtension::Code` (the probe passes
+    /// the U32Val's value, the raw enum the host function takes).
+    fn extends(&self) -> Vec<Tx> {
+        let args = |extra: Vec<ScVal>| [vec![sv_addr(&self.w.f)], extra].concat();
+        let keys = [
+            self.keys(),
+            vec![
+                instance_key(&self.w.f),
+                wasm_ref_key(&self.w.m, TOKEN),
+                code_key(FOLLOWER_V1),
+            ],
+        ]
+        .concat();
+        [
+            ("ext_code", args(vec![ScVal::U32(100), ScVal::U32(1000)])),
+            (
+                "ext_code_only",
+                args(vec![ScVal::U32(100), ScVal::U32(1000)]),
+            ),
+            (
+                "ext_v2",
+                args(vec![
+                    ScVal::U32(2),
+                    ScVal::U32(1000),
+                    ScVal::U32(0),
+                    ScVal::U32(u32::MAX),
+                ]),
+            ),
+        ]
+        .into_iter()
+        .map(|(f, a)| Tx::new(invoke_fn(&self.p27, f, a), fp(keys.clone(), vec![])))
+        .collect()
     }
 }
 

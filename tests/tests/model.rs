@@ -25,6 +25,14 @@
 //!   with `version()`: the code it runs, and its footprint, exactly {instance,
 //!   ref, resolved code}, archived entries read-write and flagged restored.
 //!
+//! A generated [`Op::Corrupt`] makes the next transaction that simulates be
+//! applied first in a corrupted form ([`Fault`]: a footprint key dropped or
+//! made read-only, auth stripped or signed by a stranger, an instruction
+//! limit too small, the wrong constructor): it fails inside the host, its
+//! reported changes and events are committed ([`Chain::submit_as_reported`]),
+//! and the whole ledger and the event log must be as before. Then the
+//! transaction runs as prepared.
+//!
 //! `PROPTEST_CASES` sets the number of cases (default [`CI_CASES`]),
 //! `MODEL_MAX_OPS` the maximum length of a case (default [`MAX_OPS`]).
 
@@ -35,9 +43,11 @@ use std::{
 };
 
 use extref_testkit::{
-    chain::Chain,
+    chain::{Chain, Prepared, TxParts},
     e2e::{created_address, instance_key, invoke_fn, sc_symbol, wasm_hash},
-    fixtures, FORK_PROTOCOL,
+    fixtures,
+    sign::{sign_entry, Account, Key},
+    FORK_PROTOCOL,
 };
 use proptest::{prelude::*, strategy::ValueTree};
 use soroban_env_host::{
@@ -45,8 +55,9 @@ use soroban_env_host::{
         ContractDataDurability, ContractEvent, ContractEventBody, ContractEventType,
         ContractEventV0, ContractExecutable, ContractExecutableExternalRef, ContractIdPreimage,
         ContractIdPreimageFromAddress, ExtensionPoint, Hash, HostFunction, Int128Parts,
-        LedgerEntryData, LedgerKey, LedgerKeyContractCode, LedgerKeyContractData, ScAddress,
-        ScErrorCode, ScErrorType, ScMap, ScMapEntry, ScSymbol, ScVal, ScVec, Uint256,
+        LedgerEntryData, LedgerKey, LedgerKeyAccount, LedgerKeyContractCode, LedgerKeyContractData,
+        ScAddress, ScErrorCode, ScErrorType, ScMap, ScMapEntry, ScNonceKey, ScSymbol, ScVal, ScVec,
+        SorobanAddressCredentials, SorobanCredentials, Uint256,
     },
     Error, HostError,
 };
@@ -115,7 +126,7 @@ const PRELUDE: [Op; 16] = [
     },
 ];
 /// Cases of the deterministic coverage check.
-const COVERAGE_CASES: usize = 16;
+const COVERAGE_CASES: usize = 20;
 
 // ---------------------------------------------------------------------------
 // Pools: small, so that operations meet each other
@@ -326,6 +337,59 @@ enum Call {
     Follow(Target, usize),
 }
 
+/// How [`Op::Corrupt`] alters a transaction that simulated, so that it fails
+/// inside the host while applying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    /// The footprint without its `n`-th key (modulo its length) and that
+    /// entry: the host meets a key it may not touch. Every key simulation
+    /// recorded is accessed, so any of them fails.
+    DropKey(u8),
+    /// The `n`-th read-write key that is not restored (a key the transaction
+    /// writes or creates) declared read-only: the write is refused.
+    ReadOnly(u8),
+    /// No auth entries: the admin's `require_auth` finds none.
+    NoAuth,
+    /// The source account's authorizations as address credentials signed by a
+    /// key that is not the account's (its entry and the nonce in the
+    /// footprint): the signature is refused.
+    WrongSigner,
+    /// An instruction limit of half what the transaction uses.
+    BudgetHalf,
+    /// An instruction limit one below what the transaction uses: it runs out
+    /// at its very last charge, after every write it makes.
+    BudgetEnd,
+    /// A deployment run with other constructor arguments in the same
+    /// footprint: the host writes the new instance, then the constructor
+    /// traps (the factory's call fails after a write).
+    WrongConstructor,
+}
+
+/// The kinds of [`Fault`], as [`Stats::applied_failures`] counts them.
+const FAULTS: [&str; 7] = [
+    "footprint without a key",
+    "written key read-only",
+    "no auth",
+    "wrong signer",
+    "budget: half",
+    "budget: one instruction short",
+    "wrong constructor after the instance write",
+];
+
+impl Fault {
+    fn kind(self) -> &'static str {
+        match self {
+            Fault::DropKey(_) => FAULTS[0],
+            Fault::ReadOnly(_) => FAULTS[1],
+            Fault::NoAuth => FAULTS[2],
+            Fault::WrongSigner => FAULTS[3],
+            Fault::BudgetHalf => FAULTS[4],
+            Fault::BudgetEnd => FAULTS[5],
+            Fault::WrongConstructor => FAULTS[6],
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Op {
     Upload(Code),
@@ -350,6 +414,10 @@ enum Op {
     CallAuto(usize, Call),
     /// Moves the ledger forward.
     Advance(u32),
+    /// The next transaction that simulates and that the fault applies to is
+    /// first applied corrupted (see [`Fault`]); it must fail and change
+    /// nothing.
+    Corrupt(Fault),
 }
 
 impl fmt::Debug for Op {
@@ -373,6 +441,7 @@ impl fmt::Debug for Op {
             Op::Call(s, c) => write!(f, "Call(s{s}, {c:?})"),
             Op::CallAuto(s, c) => write!(f, "CallAuto(s{s}, {c:?})"),
             Op::Advance(n) => write!(f, "Advance({n})"),
+            Op::Corrupt(fault) => write!(f, "Corrupt({fault:?})"),
         }
     }
 }
@@ -893,7 +962,9 @@ impl<'w> Tx<'w> {
                 Ok(ScVal::Address(follower.clone()))
             }
             Op::Call(slot, call) => self.call(&w.slots[slot], call),
-            Op::CallAuto(..) | Op::Advance(_) => unreachable!("not a transaction"),
+            Op::CallAuto(..) | Op::Advance(_) | Op::Corrupt(_) => {
+                unreachable!("not a transaction")
+            }
         }
     }
 
@@ -979,6 +1050,10 @@ fn chain_entries(chain: &Chain) -> Entries {
     chain
         .state()
         .into_iter()
+        // The admin's account entry, put at setup for signed auth
+        // (`Fault::WrongSigner`), is not the feature's; `Chain::state`
+        // comparisons cover it.
+        .filter(|(_, (entry, _))| !matches!(entry.data, LedgerEntryData::Account(_)))
         .map(|(key, (entry, live_until))| {
             let abs = match &entry.data {
                 LedgerEntryData::ContractCode(c) => {
@@ -1024,6 +1099,9 @@ fn ledger_diff(model: &Entries, chain: &Entries) -> Vec<String> {
 struct Stats {
     ok: BTreeMap<&'static str, u32>,
     failed: BTreeMap<String, u32>,
+    /// Corrupted transactions applied (each failed inside the host and
+    /// changed nothing), by [`Fault`] kind.
+    applied_failures: BTreeMap<&'static str, u32>,
     /// Archived entries restored by a committed transaction.
     restored: u32,
     /// Probes of a follower with at least one archived entry (simulation
@@ -1043,6 +1121,9 @@ impl Stats {
         }
         for (k, n) in other.failed {
             *self.failed.entry(k).or_default() += n;
+        }
+        for (k, n) in other.applied_failures {
+            *self.applied_failures.entry(k).or_default() += n;
         }
         self.restored += other.restored;
         self.archived_probes += other.archived_probes;
@@ -1084,6 +1165,7 @@ fn label(op: Op) -> &'static str {
             Call::Follow(..) => "call follow",
         },
         Op::Advance(_) => "advance",
+        Op::Corrupt(_) => "corrupt",
     }
 }
 
@@ -1099,6 +1181,8 @@ struct Harness {
     /// over.
     done: Vec<Op>,
     after_prelude: bool,
+    /// Faults of [`Op::Corrupt`] waiting for a transaction they apply to.
+    pending: Vec<Fault>,
 }
 
 impl Harness {
@@ -1106,6 +1190,16 @@ impl Harness {
     fn new() -> Self {
         let mut chain = Chain::new(FORK_PROTOCOL);
         let admin = chain.source_address();
+        // The admin's (the source account's) account entry: its master key
+        // alone signs, so that a signature by any other key is refused for
+        // that reason (`Fault::WrongSigner`), not for a missing account.
+        let account = Account {
+            id: chain.source.clone(),
+            master_weight: 1,
+            signers: vec![],
+            thresholds: [0, 0, 0],
+        };
+        chain.put(account.entry(), None);
         let manager_code = chain.upload(fixtures::MANAGER).expect("upload manager");
         let factory_code = chain.upload(fixtures::FACTORY).expect("upload factory");
         let seq = chain.info.sequence_number;
@@ -1168,6 +1262,7 @@ impl Harness {
             cached: [Code::Manager, Code::Factory].into(),
             done: vec![],
             after_prelude: false,
+            pending: vec![],
             stats: Stats::default(),
         };
         h.check_ledger("setup");
@@ -1262,13 +1357,17 @@ impl Harness {
                 };
                 invoke_fn(&w.slots[slot], f, args)
             }
-            Op::CallAuto(..) | Op::Advance(_) => unreachable!(),
+            Op::CallAuto(..) | Op::Advance(_) | Op::Corrupt(_) => unreachable!(),
         }
     }
 
     fn step(&mut self, op: Op) {
         let op = self.resolve_auto(op);
         self.done.push(op);
+        if let Op::Corrupt(fault) = op {
+            self.pending.push(fault);
+            return;
+        }
         let t = std::time::Instant::now();
         let changed = if let Op::Advance(n) = op {
             self.chain.advance(n);
@@ -1333,7 +1432,9 @@ impl Harness {
 
     /// Runs a transaction on both sides and compares; whether it succeeded.
     fn transact(&mut self, op: Op) -> bool {
-        let mut tx = Tx::new(&self.world, &self.model);
+        // A copy of the addresses, so that the chain can be driven meanwhile.
+        let world = self.world.clone();
+        let mut tx = Tx::new(&world, &self.model);
         let expected = tx.run(op);
         let before = self.chain.state();
         // The chain: the first upload of a code also caches its module (as a
@@ -1351,16 +1452,20 @@ impl Harness {
                 let prepared = self.chain.prepare(self.host_fn(op));
                 match prepared {
                     Err(e) => Err(e),
-                    Ok(p) => match self.chain.submit_prepared(&p) {
-                        Ok(r) => {
-                            let (footprint, restored) = p.footprint();
-                            Ok((r.result, r.events, Some((footprint, restored.to_vec()))))
+                    Ok(p) => {
+                        // Corrupted forms first, each on the ledger as it is.
+                        self.corrupt(op, &p);
+                        match self.chain.submit_prepared(&p) {
+                            Ok(r) => {
+                                let (footprint, restored) = p.footprint();
+                                Ok((r.result, r.events, Some((footprint, restored.to_vec()))))
+                            }
+                            Err(e) => panic!(
+                                "{op:?}: simulation succeeded but apply failed: {e:?} ({})",
+                                self.context()
+                            ),
                         }
-                        Err(e) => panic!(
-                            "{op:?}: simulation succeeded but apply failed: {e:?} ({})",
-                            self.context()
-                        ),
-                    },
+                    }
                 }
             }
         };
@@ -1430,6 +1535,165 @@ impl Harness {
         }
     }
 
+    /// Applies `p` (the simulated transaction of `op`) in the corrupted form
+    /// of every pending fault that applies to it: each must fail inside the
+    /// host with the fault's error, and committing what the host reports
+    /// must leave the whole ledger (entries and TTLs) and the event log as
+    /// they were. Faults that do not apply wait for a later transaction.
+    fn corrupt(&mut self, op: Op, p: &Prepared) {
+        let pending = std::mem::take(&mut self.pending);
+        for fault in pending {
+            let Some((parts, expected)) = self.corrupted(op, p, fault) else {
+                self.pending.push(fault);
+                continue;
+            };
+            let bad = self.chain.prepare_parts(&parts);
+            let before = self.chain.state();
+            let events = self.chain.events().len();
+            let what = format!("{op:?} corrupted by {fault:?} ({})", self.context());
+            let err = match self.chain.submit_as_reported(&bad) {
+                Ok(r) => panic!("{what}: applied, returned {:?}", r.result),
+                Err(e) => e,
+            };
+            assert!(
+                expected.matches(&err),
+                "{what}: expected {expected:?}, got {:?}",
+                err.error
+            );
+            assert!(
+                self.chain.state() == before,
+                "{what}: a transaction that failed inside the host changed the ledger"
+            );
+            assert_eq!(
+                self.chain.events().len(),
+                events,
+                "{what}: a transaction that failed inside the host emitted events"
+            );
+            *self.stats.applied_failures.entry(fault.kind()).or_default() += 1;
+        }
+    }
+
+    /// The corrupted form of `p` for `fault` and the failure it must end
+    /// with, or None if the fault does not apply to this transaction.
+    fn corrupted(&self, op: Op, p: &Prepared, fault: Fault) -> Option<(TxParts, Fail)> {
+        let exceeded = Fail::Host(ScErrorType::Storage, ScErrorCode::ExceededLimit);
+        let budget = Fail::Host(ScErrorType::Budget, ScErrorCode::ExceededLimit);
+        let auth = Fail::Host(ScErrorType::Auth, ScErrorCode::InvalidAction);
+        let mut parts = p.parts();
+        let fp = &mut parts.resources.footprint;
+        let restored = &mut parts.restored_rw_entry_indices;
+        let expected = match fault {
+            Fault::DropKey(n) => {
+                let (ro, rw) = (fp.read_only.len(), fp.read_write.len());
+                let i = n as usize % (ro + rw).max(1);
+                if i < ro {
+                    fp.read_only = remove_at(&fp.read_only, i);
+                } else if i - ro < rw {
+                    fp.read_write = remove_at(&fp.read_write, i - ro);
+                    drop_index(restored, i - ro);
+                } else {
+                    return None;
+                }
+                exceeded
+            }
+            Fault::ReadOnly(n) => {
+                let written: Vec<usize> = (0..fp.read_write.len())
+                    .filter(|i| !restored.contains(&(*i as u32)))
+                    .collect();
+                if written.is_empty() {
+                    return None;
+                }
+                let i = written[n as usize % written.len()];
+                let key = fp.read_write[i].clone();
+                fp.read_write = remove_at(&fp.read_write, i);
+                drop_index(restored, i);
+                let mut ro = fp.read_only.to_vec();
+                ro.push(key);
+                fp.read_only = ro.try_into().unwrap();
+                exceeded
+            }
+            Fault::NoAuth => {
+                if parts.auth.is_empty() {
+                    return None;
+                }
+                parts.auth.clear();
+                auth
+            }
+            Fault::WrongSigner => {
+                if parts.auth.is_empty() {
+                    return None;
+                }
+                let source = self.chain.source_address();
+                let expiration = self.chain.info.sequence_number + 1_000;
+                let stranger = Key::from_seed(0x5e);
+                let mut rw = fp.read_write.to_vec();
+                for (i, entry) in parts.auth.iter_mut().enumerate() {
+                    if !matches!(entry.credentials, SorobanCredentials::SourceAccount) {
+                        continue;
+                    }
+                    let nonce = 1_000 + i as i64;
+                    entry.credentials = SorobanCredentials::Address(SorobanAddressCredentials {
+                        address: source.clone(),
+                        nonce,
+                        signature_expiration_ledger: expiration,
+                        signature: ScVal::Void,
+                    });
+                    *entry =
+                        sign_entry(entry, self.chain.info.network_id, expiration, &[&stranger]);
+                    rw.push(LedgerKey::ContractData(LedgerKeyContractData {
+                        contract: source.clone(),
+                        key: ScVal::LedgerKeyNonce(ScNonceKey { nonce }),
+                        durability: ContractDataDurability::Temporary,
+                    }));
+                }
+                fp.read_write = rw.try_into().unwrap();
+                let mut ro = fp.read_only.to_vec();
+                ro.push(LedgerKey::Account(LedgerKeyAccount {
+                    account_id: self.chain.source.clone(),
+                }));
+                fp.read_only = ro.try_into().unwrap();
+                auth
+            }
+            Fault::BudgetHalf | Fault::BudgetEnd => {
+                let used = self
+                    .chain
+                    .apply(p)
+                    .unwrap_or_else(|e| panic!("{op:?}: simulated but does not apply: {e:?}"))
+                    .cpu_insns as u32;
+                parts.instructions = match fault {
+                    Fault::BudgetHalf => used / 2,
+                    _ => used - 1,
+                };
+                budget
+            }
+            Fault::WrongConstructor => {
+                let Op::Deploy {
+                    slot,
+                    target,
+                    key,
+                    constructor: Some(ctor),
+                } = op
+                else {
+                    return None;
+                };
+                let other = Op::Deploy {
+                    slot,
+                    target,
+                    key,
+                    constructor: Some(match ctor {
+                        Ctor::None => Ctor::Admin,
+                        _ => Ctor::None,
+                    }),
+                };
+                // The model agrees it fails (the arity is wrong).
+                let expected = Tx::new(&self.world, &self.model).run(other).err()?;
+                parts.host_fn = self.host_fn(other);
+                expected
+            }
+        };
+        Some((parts, expected))
+    }
+
     /// Simulates and applies (without committing) `version()` on every
     /// deployed follower: the code it runs, and the footprint of the call.
     fn probe_followers(&mut self) {
@@ -1493,6 +1757,24 @@ impl Harness {
                 ),
                 (Err(f), Ok(_)) => panic!("{what}: expected {f:?}, simulation succeeded"),
             }
+        }
+    }
+}
+
+/// `keys` without its `i`-th.
+fn remove_at(keys: &[LedgerKey], i: usize) -> soroban_env_host::xdr::VecM<LedgerKey> {
+    let mut keys = keys.to_vec();
+    keys.remove(i);
+    keys.try_into().unwrap()
+}
+
+/// Restored indices after removing read-write key `i` from the footprint.
+fn drop_index(restored: &mut Vec<u32>, i: usize) {
+    let i = i as u32;
+    restored.retain(|&r| r != i);
+    for r in restored.iter_mut() {
+        if *r > i {
+            *r -= 1;
         }
     }
 }
@@ -1593,6 +1875,18 @@ fn call() -> impl Strategy<Value = Call> {
     ]
 }
 
+fn fault() -> impl Strategy<Value = Fault> {
+    prop_oneof![
+        any::<u8>().prop_map(Fault::DropKey),
+        any::<u8>().prop_map(Fault::ReadOnly),
+        Just(Fault::NoAuth),
+        Just(Fault::WrongSigner),
+        Just(Fault::BudgetHalf),
+        Just(Fault::BudgetEnd),
+        Just(Fault::WrongConstructor),
+    ]
+}
+
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         2 => code().prop_map(Op::Upload),
@@ -1611,6 +1905,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (slot(), call()).prop_map(|(s, c)| Op::Call(s, c)),
         6 => (slot(), call()).prop_map(|(s, c)| Op::CallAuto(s, c)),
         1 => ledgers().prop_map(Op::Advance),
+        2 => fault().prop_map(Op::Corrupt),
     ]
 }
 
@@ -1627,13 +1922,22 @@ fn config() -> ProptestConfig {
     }
 }
 
-proptest! {
-    #![proptest_config(config())]
-
-    #[test]
-    fn the_chain_follows_the_model(ops in ops()) {
-        run(&ops);
+/// The property. With --nocapture it prints what the generated cases did
+/// (the same counts as `the_generator_reaches_every_outcome`, for
+/// `PROPTEST_CASES` random cases).
+#[test]
+fn the_chain_follows_the_model() {
+    let totals = std::cell::RefCell::new(Stats::default());
+    let mut runner = proptest::test_runner::TestRunner::new(config());
+    let result = runner.run(&ops(), |ops| {
+        let stats = run(&ops);
+        totals.borrow_mut().merge(stats);
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
     }
+    eprintln!("{:#?}", totals.into_inner());
 }
 
 fn ops() -> impl Strategy<Value = Vec<Op>> {
@@ -1694,6 +1998,12 @@ fn the_generator_reaches_every_outcome() {
     .filter(|l| !stats.failed.contains_key(*l))
     .collect();
     assert!(errors.is_empty(), "never failed so: {errors:?}");
+    // Transactions that fail inside the host while applying, of every kind.
+    let never: Vec<&str> = FAULTS
+        .into_iter()
+        .filter(|k| !stats.applied_failures.contains_key(k))
+        .collect();
+    assert!(never.is_empty(), "never applied corrupted so: {never:?}");
     assert!(stats.restored > 0 && stats.archived_probes > 0);
 }
 
@@ -1766,7 +2076,11 @@ fn a_full_life_cycle() {
 /// checked to leave the ledger as it was: bad hashes, a timelock, invalid TTL
 /// arguments (`u32::MAX` passes the ref's clamp but overflows the manager's
 /// own instance extension, upstream's internal error), creation checks, a
-/// paused token.
+/// paused token. These fail in simulation; the corrupted transactions fail
+/// inside the host while applying, one of each [`Fault`]: a mint without a
+/// footprint key, with its balance read-only, without auth, signed by a
+/// stranger, with half and all but one of its instructions; a deployment
+/// whose constructor traps after the host wrote the new instance.
 #[test]
 fn refused_steps_change_nothing() {
     use Code::*;
@@ -1796,6 +2110,15 @@ fn refused_steps_change_nothing() {
         Op::Call(5, Call::Pin(HashArg::Unknown)),
         Op::Call(5, Call::Follow(Target::Account, 0)),
         Op::Call(5, Call::Follow(m0, 3)),
+        Op::Corrupt(Fault::DropKey(0)),
+        Op::Corrupt(Fault::ReadOnly(0)),
+        Op::Corrupt(Fault::NoAuth),
+        Op::Corrupt(Fault::WrongSigner),
+        Op::Corrupt(Fault::BudgetHalf),
+        Op::Corrupt(Fault::BudgetEnd),
+        Op::Corrupt(Fault::WrongConstructor),
+        Op::Call(1, Call::Mint(2)),
+        deploy(8, m0, 1, Ctor::Admin),
         // The emergency build: reads work, `mint` is refused.
         Op::Upload(TokenPaused),
         Op::SetRef(m0, 1, HashArg::Code(TokenPaused)),
@@ -1821,5 +2144,12 @@ fn refused_steps_change_nothing() {
         "call mint: Contract(5)",
     ] {
         assert!(stats.failed.contains_key(reason), "{reason}: {stats:#?}");
+    }
+    for kind in FAULTS {
+        assert_eq!(
+            stats.applied_failures.get(kind),
+            Some(&1),
+            "{kind}: {stats:#?}"
+        );
     }
 }

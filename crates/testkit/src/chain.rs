@@ -106,6 +106,36 @@ impl Prepared {
         let resources: soroban_env_host::xdr::SorobanResources = from_xdr(&self.tx.resources);
         (resources.footprint, &self.tx.restored_rw_entry_indices)
     }
+
+    /// The transaction taken apart, to alter and encode again with
+    /// [`Chain::prepare_parts`].
+    pub fn parts(&self) -> TxParts {
+        TxParts {
+            host_fn: from_xdr(&self.tx.host_fn),
+            resources: from_xdr(&self.tx.resources),
+            restored_rw_entry_indices: self.tx.restored_rw_entry_indices.clone(),
+            auth: self.auth(),
+            instructions: self.tx.instructions,
+        }
+    }
+}
+
+/// A prepared transaction taken apart ([`Prepared::parts`]), to be altered as
+/// a careless or hostile submitter would alter it (a footprint without a key
+/// the call needs, auth stripped or forged, an instruction limit too small to
+/// finish, another call in the same footprint) and encoded again with
+/// [`Chain::prepare_parts`]: transactions that fail inside the host while
+/// applying, which simulation never produces.
+#[derive(Clone, Debug)]
+pub struct TxParts {
+    pub host_fn: HostFunction,
+    pub resources: SorobanResources,
+    /// Indices into `resources.footprint.read_write` of the entries restored
+    /// from the archive (keep them in step with the footprint).
+    pub restored_rw_entry_indices: Vec<u32>,
+    pub auth: Vec<SorobanAuthorizationEntry>,
+    /// The instruction limit of the applying budget.
+    pub instructions: u32,
 }
 
 /// The in-process ledger. A clone is an independent ledger from the same
@@ -280,12 +310,46 @@ impl Chain {
         Ok(self.encode(&host_fn, &resources, sim.restored_rw_entry_indices, &auth))
     }
 
+    /// `parts` as the transaction a validator receives, with the footprint's
+    /// entries as they are now (as [`Chain::prepare`] encodes a simulated one),
+    /// archived ones flagged in `parts` restored.
+    pub fn prepare_parts(&self, parts: &TxParts) -> Prepared {
+        let mut tx = self.encode(
+            &parts.host_fn,
+            &parts.resources,
+            parts.restored_rw_entry_indices.clone(),
+            &parts.auth,
+        );
+        tx.tx.instructions = parts.instructions;
+        tx
+    }
+
     /// Applies and commits a prepared transaction (see [`Chain::submit`]).
     pub fn submit_prepared(&mut self, tx: &Prepared) -> Result<Receipt, HostError> {
         let (receipt, changes) = self.execute(tx)?;
         self.commit(&changes);
         self.log.extend(receipt.events.iter().cloned());
         Ok(receipt)
+    }
+
+    /// Applies `tx` and commits exactly what the host reports, whether the
+    /// invocation succeeds or fails: its ledger changes to the ledger, its
+    /// events to the log. [`Chain::submit_prepared`] commits nothing when the
+    /// invocation fails, so it takes the host's atomicity for granted; this
+    /// trusts the host's report instead, so that a test can check that a
+    /// transaction failing inside the host reports no change and no event.
+    /// The error is the invocation's (or `invoke_host_function`'s own).
+    pub fn submit_as_reported(&mut self, tx: &Prepared) -> Result<Receipt, HostError> {
+        let (res, budget) = invoke_encoded(&self.info, &tx.tx, None, self.cache.clone())?;
+        self.commit(&res.ledger_changes);
+        let events: Vec<ContractEvent> = res
+            .encoded_contract_events
+            .iter()
+            .map(|e| from_xdr(e))
+            .collect();
+        self.log.extend(events.iter().cloned());
+        let result: ScVal = from_xdr(&res.encoded_invoke_result?);
+        Self::receipt(tx, result, events, &budget)
     }
 
     /// The transaction a validator receives, with the footprint's entries as
@@ -362,6 +426,22 @@ impl Chain {
     fn execute(&self, tx: &Prepared) -> Result<(Receipt, Vec<LedgerEntryChange>), HostError> {
         let (res, budget) = invoke_encoded(&self.info, &tx.tx, None, self.cache.clone())?;
         let result: ScVal = from_xdr(&res.encoded_invoke_result?);
+        let events = res
+            .encoded_contract_events
+            .iter()
+            .map(|e| from_xdr(e))
+            .collect();
+        let receipt = Self::receipt(tx, result, events, &budget)?;
+        Ok((receipt, res.ledger_changes))
+    }
+
+    /// The receipt of a successful invocation of `tx`, from its budget.
+    fn receipt(
+        tx: &Prepared,
+        result: ScVal,
+        events: Vec<ContractEvent>,
+        budget: &Budget,
+    ) -> Result<Receipt, HostError> {
         let mut by_cost_type = vec![];
         for ty in ContractCostType::variants() {
             let t = budget.get_tracker(ty)?;
@@ -369,7 +449,7 @@ impl Chain {
                 by_cost_type.push((ty, t.cpu, t.mem));
             }
         }
-        let receipt = Receipt {
+        Ok(Receipt {
             read_bytes: tx.read_bytes,
             by_cost_type,
             result,
@@ -377,13 +457,8 @@ impl Chain {
             mem_bytes: budget.get_mem_bytes_consumed()?,
             read_only: tx.read_only,
             read_write: tx.read_write,
-            events: res
-                .encoded_contract_events
-                .iter()
-                .map(|e| from_xdr(e))
-                .collect(),
-        };
-        Ok((receipt, res.ledger_changes))
+            events,
+        })
     }
 
     /// Writes an applied transaction's changes to the ledger.
