@@ -276,10 +276,16 @@ const APPLY_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Core {
     pub client: CoreClient,
     /// The deployer, admin of the tokens and sender of ordered transactions.
-    main: Source,
+    pub(crate) main: Source,
     /// Accounts that send independent calls in parallel (one transaction per
     /// account per ledger, as core's queue allows).
-    pool: Vec<Source>,
+    pub(crate) pool: Vec<Source>,
+}
+
+/// One transaction of a batch: its outcome, and what the ledger said of it.
+pub(crate) struct Sent {
+    pub outcome: Result<Receipt, Refusal>,
+    pub applied: Option<Applied>,
 }
 
 /// The deployer's key on a node (also the in-process run's source, so both
@@ -304,13 +310,8 @@ impl Core {
                 NodeKey::from_seed_bytes(seed)
             })
             .collect();
-        for k in std::iter::once(&deployer).chain(senders.iter()) {
-            if client.account(k)?.is_none() {
-                client.create_account(&mut root, k, 10_000)?;
-            } else {
-                client.hold(k);
-            }
-        }
+        let all: Vec<NodeKey> = std::iter::once(deployer.clone()).chain(senders.iter().cloned()).collect();
+        client.create_accounts(&mut root, &all, 10_000)?;
         let main = client.source(&deployer)?;
         let pool = senders
             .iter()
@@ -365,6 +366,66 @@ impl Core {
             }
             Outcome::Malformed(m) => bail!("the node could not decode a transaction: {m}"),
         })
+    }
+}
+
+impl Core {
+    /// Host functions sent from pool accounts (`(pool index, host function)`, one per
+    /// account): every one simulated on the same state first, then all submitted
+    /// back to back so that they land in the same ledger, then their outcomes.
+    pub(crate) fn batch(&mut self, items: Vec<(usize, HostFunction)>) -> Result<Vec<Sent>> {
+        let mut ready = vec![];
+        let mut out: Vec<Option<Sent>> = vec![];
+        for (i, host_fn) in items {
+            match self.client.simulate(&self.pool[i].key, host_fn)? {
+                Err(e) => out.push(Some(Sent {
+                    outcome: Err(Refusal::Host(e)),
+                    applied: None,
+                })),
+                Ok(sim) => {
+                    let (env, hash) = self.client.soroban_envelope(
+                        &mut self.pool[i],
+                        &sim,
+                        None,
+                        SIGNATURE_LEDGERS,
+                    )?;
+                    ready.push((out.len(), i, env, hash, sim));
+                    out.push(None);
+                }
+            }
+        }
+        let mut pending = vec![];
+        for (slot, i, env, hash, sim) in ready {
+            match self.client.send(&env)? {
+                None => pending.push((slot, hash, sim)),
+                Some(Outcome::Refused { code, .. }) => {
+                    self.pool[i].seq -= 1;
+                    out[slot] = Some(Sent {
+                        outcome: Err(Refusal::Node {
+                            code,
+                            error: None,
+                            fee_charged: 0,
+                        }),
+                        applied: None,
+                    });
+                }
+                Some(other) => bail!("the node could not take a transaction: {other:?}"),
+            }
+        }
+        let hashes: Vec<[u8; 32]> = pending.iter().map(|p| p.1).collect();
+        let applied = self.client.wait_applied(&hashes, APPLY_TIMEOUT)?;
+        for ((slot, _, sim), a) in pending.into_iter().zip(applied) {
+            let outcome = if a.success {
+                Ok(Self::receipt(&sim, &a))
+            } else {
+                Err(Self::failed(&a))
+            };
+            out[slot] = Some(Sent {
+                outcome,
+                applied: Some(a),
+            });
+        }
+        Ok(out.into_iter().map(|s| s.expect("every item answered")).collect())
     }
 }
 
@@ -471,49 +532,12 @@ impl Ledger for Core {
     fn call_many(&mut self, calls: Vec<Call>) -> Result<Vec<Result<Receipt, Refusal>>> {
         let mut out = Vec::with_capacity(calls.len());
         for chunk in calls.chunks(self.pool.len().max(1)) {
-            // Simulate every call of the chunk on the same state, then send them
-            // together from distinct accounts: they land in the same ledger.
-            let mut pending = vec![];
-            let mut results: Vec<Option<Result<Receipt, Refusal>>> = vec![];
-            for (i, call) in chunk.iter().enumerate() {
-                let source = &mut self.pool[i];
-                let host_fn = invoke_fn(&call.contract, &call.function, call.args.clone());
-                match self.client.simulate(&source.key, host_fn)? {
-                    Err(e) => results.push(Some(Err(Refusal::Host(e)))),
-                    Ok(sim) => {
-                        let (env, hash) =
-                            self.client
-                                .soroban_envelope(source, &sim, None, SIGNATURE_LEDGERS)?;
-                        match self.client.send(&env)? {
-                            None => {
-                                pending.push((results.len(), hash, sim));
-                                results.push(None);
-                            }
-                            Some(Outcome::Refused { code, .. }) => {
-                                source.seq -= 1;
-                                results.push(Some(Err(Refusal::Node {
-                                    code,
-                                    error: None,
-                                    fee_charged: 0,
-                                })));
-                            }
-                            Some(other) => {
-                                bail!("the node could not take a transaction: {other:?}")
-                            }
-                        }
-                    }
-                }
-            }
-            let hashes: Vec<[u8; 32]> = pending.iter().map(|p| p.1).collect();
-            let applied = self.client.wait_applied(&hashes, APPLY_TIMEOUT)?;
-            for ((slot, _, sim), a) in pending.into_iter().zip(applied) {
-                results[slot] = Some(if a.success {
-                    Ok(Self::receipt(&sim, &a))
-                } else {
-                    Err(Self::failed(&a))
-                });
-            }
-            out.extend(results.into_iter().map(|r| r.expect("every call answered")));
+            let items = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i, invoke_fn(&c.contract, &c.function, c.args.clone())))
+                .collect();
+            out.extend(self.batch(items)?.into_iter().map(|s| s.outcome));
         }
         Ok(out)
     }

@@ -12,6 +12,7 @@
 //! `tx?blob=` and read back from core's meta stream; then it runs the scenario
 //! in process on the same network id and compares the final states.
 
+mod apply_cost;
 mod core_run;
 mod demo;
 mod ledger;
@@ -43,6 +44,19 @@ struct Cli {
 
 #[derive(clap::Subcommand)]
 enum Command {
+    /// On a node started by `extref-node` (its directory): K follower transfers vs K
+    /// plain Wasm transfers per ledger, side by side, with core's own measurements.
+    ApplyCost {
+        #[arg(long)]
+        core: String,
+        /// Transactions per ledger (default: the network's ledgerMaxTxCount).
+        #[arg(long)]
+        k: Option<usize>,
+        #[arg(long, default_value_t = 5)]
+        rounds: u32,
+        #[arg(long)]
+        json: bool,
+    },
     /// Before a ref moves: is NEW.wasm a compatible upgrade of OLD.wasm for a fleet
     /// running OLD? Compares their specs and env interfaces; exit status 0 when safe, 1
     /// when a finding is breaking, 2 on error.
@@ -107,6 +121,20 @@ fn main() -> Result<()> {
                     std::process::exit(2)
                 }
             }
+        }
+        Some(Command::ApplyCost {
+            core,
+            k,
+            rounds,
+            json,
+        }) => {
+            let r = apply_cost::run(&core, k, rounds)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                apply_cost::print(&r);
+            }
+            Ok(())
         }
         None => demo(cli.demo),
     }

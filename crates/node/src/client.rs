@@ -545,6 +545,31 @@ impl CoreClient {
         Ok(())
     }
 
+    /// Creates and funds every account of `keys` that does not exist yet, up to 100
+    /// per transaction.
+    pub fn create_accounts(&mut self, funder: &mut Source, keys: &[NodeKey], xlm: i64) -> Result<()> {
+        let mut missing = vec![];
+        for k in keys {
+            if self.account(k)?.is_none() {
+                missing.push(k.clone());
+            }
+            self.hold(k);
+        }
+        for chunk in missing.chunks(100) {
+            let ops = chunk
+                .iter()
+                .map(|k| {
+                    OperationBody::CreateAccount(CreateAccountOp {
+                        destination: k.account_id(),
+                        starting_balance: xlm * 10_000_000,
+                    })
+                })
+                .collect();
+            self.classic(funder, ops)?;
+        }
+        Ok(())
+    }
+
     /// Makes `source`'s account an `m`-of-n multisig of `signers` (master key
     /// weight 0, every threshold `m`).
     pub fn make_multisig(&mut self, source: &mut Source, signers: &[NodeKey], m: u8) -> Result<()> {
