@@ -160,8 +160,17 @@ fn workspace_manifest(lock: &crate::pins::Lock) -> String {
     for pin in &lock.crates {
         s.push_str(&format!("{} = {{ path = \"{}\" }}\n", pin.name, pin.name));
     }
+    s.push_str(RELEASE_PROFILE);
     s
 }
+
+/// rs-soroban-env's release profile (its workspace manifest at the commit crates.io's
+/// 27.0.1 was published from, 58e274d6): stellar-core builds each slot with `--release` in
+/// the slot's own workspace, so the host must be compiled as upstream's is. Overflow checks
+/// stay on (an overflow traps instead of wrapping, as on every validator running
+/// upstream), and `lto` keeps the bitcode that core's LTO link of its static library needs.
+const RELEASE_PROFILE: &str = "\n# As rs-soroban-env's workspace: core builds the slot with --release.\n\
+[profile.release]\nlto = true\ndebug = true\noverflow-checks = true\n";
 
 fn patch_block(lock: &crate::pins::Lock, dir: &Path) -> String {
     let mut s = String::from("[patch.crates-io]\n");
@@ -337,6 +346,15 @@ pub fn default_dir(repo: &Repo) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_slot_is_built_as_upstreams_with_overflow_checks_and_lto() {
+        let m = workspace_manifest(&crate::pins::Lock { crates: vec![] });
+        let profile = m.split("[profile.release]").nth(1).expect("a release profile");
+        for line in ["lto = true", "debug = true", "overflow-checks = true"] {
+            assert!(profile.lines().any(|l| l == line), "{line} missing: {m}");
+        }
+    }
 
     #[test]
     fn locked_versions_reads_every_version_of_a_package() {
