@@ -15,8 +15,8 @@ use extref_testkit::{
 use serde::Serialize;
 use soroban_env_host::xdr::{
     ConfigSettingEntry, ConfigSettingId, ContractExecutable, ContractIdPreimage,
-    ContractIdPreimageFromAddress, CreateContractArgsV2, HostFunction, LedgerEntryData,
-    LedgerKey, LedgerKeyConfigSetting, ScAddress, ScVal, Uint256,
+    ContractIdPreimageFromAddress, CreateContractArgsV2, HostFunction, LedgerEntryData, LedgerKey,
+    LedgerKeyConfigSetting, ScAddress, ScVal, Uint256,
 };
 
 use crate::demo::{holder, i128_val, salt, sym};
@@ -62,7 +62,12 @@ fn ledger_max_tx_count(core: &Core) -> Result<u32> {
         config_setting_id: ConfigSettingId::ContractExecutionLanes,
     });
     let (_, found) = extref_node::client::get_entries(&core.client.query_url, &[key])?;
-    match found.into_iter().next().and_then(|f| f.entry).map(|e| e.data) {
+    match found
+        .into_iter()
+        .next()
+        .and_then(|f| f.entry)
+        .map(|e| e.data)
+    {
         Some(LedgerEntryData::ConfigSetting(ConfigSettingEntry::ContractExecutionLanes(l))) => {
             Ok(l.ledger_max_tx_count)
         }
@@ -89,7 +94,11 @@ fn all_ok(sent: &[Sent], what: &str) -> Result<()> {
     Ok(())
 }
 
-fn measure(core: &mut Core, kind: &'static str, items: Vec<(usize, HostFunction)>) -> Result<Batch> {
+fn measure(
+    core: &mut Core,
+    kind: &'static str,
+    items: Vec<(usize, HostFunction)>,
+) -> Result<Batch> {
     let admin = core.client.admin_url.clone();
     http::get(&format!("{admin}/clearmetrics"))?;
     let sent = core.batch(items)?;
@@ -125,7 +134,11 @@ pub fn run(core_dir: &str, k: Option<usize>, rounds: u32) -> Result<ApplyCost> {
     let k = k.unwrap_or(max as usize).min(max as usize);
     ensure!(k > 0, "K must be at least 1");
     let mut core = Core::new(e.client()?, k)?;
-    ensure!(core.protocol() == 28, "the node runs protocol {}", core.protocol());
+    ensure!(
+        core.protocol() == 28,
+        "the node runs protocol {}",
+        core.protocol()
+    );
 
     // A manager without a timelock (its admin the deployer), the factory, token v1.
     let v1 = core.upload(fixtures::TOKEN_V1)?;
@@ -140,7 +153,11 @@ pub fn run(core_dir: &str, k: Option<usize>, rounds: u32) -> Result<ApplyCost> {
         )
         .map_err(|e| anyhow::anyhow!("manager: {e}"))?;
     let (factory, _) = core
-        .create(ContractExecutable::Wasm(factory_hash), salt(0xB0, 1), vec![])
+        .create(
+            ContractExecutable::Wasm(factory_hash),
+            salt(0xB0, 1),
+            vec![],
+        )
         .map_err(|e| anyhow::anyhow!("factory: {e}"))?;
     core.call(crate::ledger::Call::new(
         &manager,
@@ -163,7 +180,9 @@ pub fn run(core_dir: &str, k: Option<usize>, rounds: u32) -> Result<ApplyCost> {
                         ScVal::Address(manager.clone()),
                         sym(KEY),
                         ScVal::Bytes(salt(0xB1, i as u32).to_vec().try_into().expect("32")),
-                        ScVal::Vec(Some(vec![ScVal::Address(owner(&core, i))].try_into().expect("1"))),
+                        ScVal::Vec(Some(
+                            vec![ScVal::Address(owner(&core, i))].try_into().expect("1"),
+                        )),
                     ],
                 ),
             )
@@ -203,7 +222,16 @@ pub fn run(core_dir: &str, k: Option<usize>, rounds: u32) -> Result<ApplyCost> {
     all_ok(&core.batch(items)?, "plain create")?;
     for (kind, tokens) in [("follower", &followers), ("plain", &plains)] {
         let items = (0..k)
-            .map(|i| (i, invoke_fn(&tokens[i], "mint", vec![ScVal::Address(owner(&core, i)), i128_val(1_000_000)])))
+            .map(|i| {
+                (
+                    i,
+                    invoke_fn(
+                        &tokens[i],
+                        "mint",
+                        vec![ScVal::Address(owner(&core, i)), i128_val(1_000_000)],
+                    ),
+                )
+            })
             .collect();
         all_ok(&core.batch(items)?, &format!("{kind} mint")).context("minting")?;
     }
@@ -216,7 +244,11 @@ pub fn run(core_dir: &str, k: Option<usize>, rounds: u32) -> Result<ApplyCost> {
                     invoke_fn(
                         &tokens[i],
                         "transfer",
-                        vec![ScVal::Address(owner(core, i)), ScVal::Address(holder(i as u32)), i128_val(1)],
+                        vec![
+                            ScVal::Address(owner(core, i)),
+                            ScVal::Address(holder(i as u32)),
+                            i128_val(1),
+                        ],
                     ),
                 )
             })

@@ -310,7 +310,9 @@ impl Core {
                 NodeKey::from_seed_bytes(seed)
             })
             .collect();
-        let all: Vec<NodeKey> = std::iter::once(deployer.clone()).chain(senders.iter().cloned()).collect();
+        let all: Vec<NodeKey> = std::iter::once(deployer.clone())
+            .chain(senders.iter().cloned())
+            .collect();
         client.create_accounts(&mut root, &all, 10_000)?;
         let main = client.source(&deployer)?;
         let pool = senders
@@ -348,11 +350,11 @@ impl Core {
         host_fn: HostFunction,
         sign: Option<Signer>,
     ) -> Result<Result<Receipt, Refusal>> {
-        let sim = match client.simulate(&source.key, host_fn)? {
+        let sim = match client.prepare(&source.key, host_fn, sign, SIGNATURE_LEDGERS)? {
             Ok(s) => s,
             Err(e) => return Ok(Err(Refusal::Host(e))),
         };
-        let (env, hash) = client.soroban_envelope(source, &sim, sign, SIGNATURE_LEDGERS)?;
+        let (env, hash) = client.soroban_envelope(source, &sim)?;
         Ok(match client.submit(&env, hash)? {
             Outcome::Applied(a) if a.success => Ok(Self::receipt(&sim, &a)),
             Outcome::Applied(a) => Err(Self::failed(&a)),
@@ -377,18 +379,17 @@ impl Core {
         let mut ready = vec![];
         let mut out: Vec<Option<Sent>> = vec![];
         for (i, host_fn) in items {
-            match self.client.simulate(&self.pool[i].key, host_fn)? {
+            let key = self.pool[i].key.clone();
+            match self
+                .client
+                .prepare(&key, host_fn, None, SIGNATURE_LEDGERS)?
+            {
                 Err(e) => out.push(Some(Sent {
                     outcome: Err(Refusal::Host(e)),
                     applied: None,
                 })),
                 Ok(sim) => {
-                    let (env, hash) = self.client.soroban_envelope(
-                        &mut self.pool[i],
-                        &sim,
-                        None,
-                        SIGNATURE_LEDGERS,
-                    )?;
+                    let (env, hash) = self.client.soroban_envelope(&mut self.pool[i], &sim)?;
                     ready.push((out.len(), i, env, hash, sim));
                     out.push(None);
                 }
@@ -425,25 +426,30 @@ impl Core {
                 applied: Some(a),
             });
         }
-        Ok(out.into_iter().map(|s| s.expect("every item answered")).collect())
+        Ok(out
+            .into_iter()
+            .map(|s| s.expect("every item answered"))
+            .collect())
     }
 }
 
-/// The error a failed invocation reported in its diagnostic events (the
-/// host's `error` event carries the `ScError` as its second topic).
+/// The error a failed invocation ended with: the host's `host_fn_failed`
+/// diagnostic event carries it as its second topic (the `error` events before
+/// it trace the frames it went through, innermost first).
 pub fn host_error(events: &[DiagnosticEvent]) -> Option<soroban_env_host::Error> {
     use soroban_env_host::xdr::ContractEventBody;
-    for e in events {
-        let ContractEventBody::V0(body) = &e.event.body;
-        let is_error =
-            matches!(body.topics.first(), Some(ScVal::Symbol(s)) if s.0.as_slice() == b"error");
-        if is_error {
-            if let Some(ScVal::Error(err)) = body.topics.get(1) {
-                return Some(soroban_env_host::Error::from_scerror(err.clone()));
+    let topic = |name: &[u8]| {
+        events.iter().rev().find_map(|e| {
+            let ContractEventBody::V0(body) = &e.event.body;
+            match (body.topics.first(), body.topics.get(1)) {
+                (Some(ScVal::Symbol(s)), Some(ScVal::Error(err))) if s.0.as_slice() == name => {
+                    Some(soroban_env_host::Error::from_scerror(err.clone()))
+                }
+                _ => None,
             }
-        }
-    }
-    None
+        })
+    };
+    topic(b"host_fn_failed").or_else(|| topic(b"error"))
 }
 
 impl Ledger for Core {

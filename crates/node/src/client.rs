@@ -168,6 +168,10 @@ pub struct Simulated {
     pub data: SorobanTransactionData,
     pub result: soroban_env_host::xdr::ScVal,
     pub instructions: u32,
+    /// The network's fee per 10,000 instructions (for padding resources).
+    pub fee_per_instructions_increment: i64,
+    /// The error an enforcing simulation of the signed auth gave, when it failed.
+    pub unverified: Option<HostError>,
 }
 
 /// The client. It follows the node's meta stream to know the latest ledger.
@@ -315,12 +319,25 @@ impl CoreClient {
         info
     }
 
-    /// Simulates `host_fn` from `source` on the node's current state. The error
-    /// is the simulated invocation's, as stellar-rpc reports it.
+    /// Simulates `host_fn` from `source` on the node's current state, recording its
+    /// auth. The error is the simulated invocation's, as stellar-rpc reports it.
     pub fn simulate(
         &mut self,
         source: &NodeKey,
         host_fn: HostFunction,
+    ) -> Result<Result<Simulated, HostError>> {
+        self.simulate_with(
+            source,
+            host_fn,
+            RecordingInvocationAuthMode::recording(true, false),
+        )
+    }
+
+    fn simulate_with(
+        &mut self,
+        source: &NodeKey,
+        host_fn: HostFunction,
+        mode: RecordingInvocationAuthMode,
     ) -> Result<Result<Simulated, HostError>> {
         self.poll()?;
         let snapshot = Rc::new(CoreSnapshot::new(&self.query_url));
@@ -342,7 +359,7 @@ impl CoreClient {
             &SimulationAdjustmentConfig::default_adjustment(),
             &info,
             host_fn.clone(),
-            RecordingInvocationAuthMode::recording(true, false),
+            mode,
             &source.account_id(),
             seed,
             true,
@@ -360,7 +377,52 @@ impl CoreClient {
             data,
             result,
             instructions: sim.simulated_instructions,
+            fee_per_instructions_increment: config.fee_configuration.fee_per_instruction_increment,
+            unverified: None,
         }))
+    }
+
+    /// What a wallet does with stellar-rpc: simulate (recording auth), sign the
+    /// recorded address entries (`custom` signs the ones this client holds no key
+    /// for), then simulate again with the signed entries, enforcing them, for the
+    /// resources the signature checks use. If the signed entries fail (a signature
+    /// short of the threshold, say), the transaction is still built, with the
+    /// recording simulation's resources and room for the checks, so that the node
+    /// itself refuses it; `unverified` then holds the error simulation saw.
+    pub fn prepare(
+        &mut self,
+        source: &NodeKey,
+        host_fn: HostFunction,
+        custom: Option<&dyn Fn(&SorobanAuthorizationEntry) -> SorobanAuthorizationEntry>,
+        signature_ledgers: u32,
+    ) -> Result<Result<Simulated, HostError>> {
+        let mut sim = match self.simulate(source, host_fn.clone())? {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        };
+        let signed = self.sign_auth(&sim.auth, custom, self.ledger + signature_ledgers);
+        if signed == sim.auth {
+            return Ok(Ok(sim));
+        }
+        match self.simulate_with(
+            source,
+            host_fn,
+            RecordingInvocationAuthMode::Enforcing(signed.clone()),
+        )? {
+            Ok(mut enforced) => {
+                enforced.auth = signed;
+                Ok(Ok(enforced))
+            }
+            Err(e) => {
+                const ROOM: u32 = 10_000_000;
+                sim.data.resources.instructions += ROOM;
+                sim.data.resource_fee +=
+                    (ROOM as i64 * sim.fee_per_instructions_increment + 9_999) / 10_000;
+                sim.auth = signed;
+                sim.unverified = Some(e);
+                Ok(Ok(sim))
+            }
+        }
     }
 
     /// Signs every address-credentials entry whose account this client holds a
@@ -547,7 +609,12 @@ impl CoreClient {
 
     /// Creates and funds every account of `keys` that does not exist yet, up to 100
     /// per transaction.
-    pub fn create_accounts(&mut self, funder: &mut Source, keys: &[NodeKey], xlm: i64) -> Result<()> {
+    pub fn create_accounts(
+        &mut self,
+        funder: &mut Source,
+        keys: &[NodeKey],
+        xlm: i64,
+    ) -> Result<()> {
         let mut missing = vec![];
         for k in keys {
             if self.account(k)?.is_none() {
@@ -608,23 +675,19 @@ impl CoreClient {
         Ok(())
     }
 
-    /// The envelope of a simulated call from `source`, its auth signed.
+    /// The envelope of a prepared call from `source` (its auth as prepared).
     pub fn soroban_envelope(
         &self,
         source: &mut Source,
         sim: &Simulated,
-        custom: Option<&dyn Fn(&SorobanAuthorizationEntry) -> SorobanAuthorizationEntry>,
-        signature_ledgers: u32,
     ) -> Result<(TransactionEnvelope, [u8; 32])> {
-        let auth = self.sign_auth(&sim.auth, custom, self.ledger + signature_ledgers);
         let mut data = sim.data.clone();
-        // Signatures make the envelope larger than simulation saw: the resource fee
-        // gets a margin for the bytes they add (core charges what the tx uses).
-        data.resource_fee += 2_000 + 200 * auth.len() as i64;
+        // A small margin over the estimate: core charges what the transaction uses.
+        data.resource_fee += 2_000;
         let fee = INCLUSION_FEE as i64 + data.resource_fee;
         let op = OperationBody::InvokeHostFunction(InvokeHostFunctionOp {
             host_function: sim.host_fn.clone(),
-            auth: auth.try_into()?,
+            auth: sim.auth.clone().try_into()?,
         });
         self.envelope(source, vec![op], u32::try_from(fee)?, Some(data))
     }

@@ -86,6 +86,20 @@ enum Cmd {
         #[arg(long)]
         core: PathBuf,
     },
+    /// Every transaction in the client node's meta stream: ledger, result, fee, and
+    /// (with --events) its diagnostic events.
+    Meta {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Only failed transactions.
+        #[arg(long)]
+        failed: bool,
+        #[arg(long)]
+        events: bool,
+        /// Also each ledger entry change (key kinds and TTLs).
+        #[arg(long)]
+        changes: bool,
+    },
     /// Stop every node.
     Stop {
         #[arg(long)]
@@ -168,6 +182,44 @@ fn main() -> Result<()> {
             down,
             core,
         } => restart(&dir, &node, down, &core),
+        Cmd::Meta {
+            dir,
+            failed,
+            events,
+            changes,
+        } => {
+            let e = Endpoints::load(&dir)?;
+            let mut reader = extref_node::meta::MetaReader::new(&e.meta_path);
+            for m in reader.poll()? {
+                let closed = extref_node::meta::closed(&m)?;
+                for tx in closed.txs.iter().filter(|t| !failed || !t.success) {
+                    println!(
+                        "ledger {:>5} {} {:<22} fee {:>10} return {:?}",
+                        tx.ledger,
+                        tx.hash
+                            .iter()
+                            .take(4)
+                            .map(|b| format!("{b:02x}"))
+                            .collect::<String>(),
+                        tx.code,
+                        tx.fee_charged,
+                        tx.return_value
+                    );
+                    if changes {
+                        for c in &tx.changes {
+                            println!("    {}", describe_change(c));
+                        }
+                    }
+                    if events {
+                        for d in &tx.diagnostic_events {
+                            let soroban_env_host::xdr::ContractEventBody::V0(b) = &d.event.body;
+                            println!("    {:?} {:?}", b.topics.to_vec(), b.data);
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
         Cmd::Stop { dir } => {
             let e = Endpoints::load(&dir)?;
             for n in &e.nodes {
@@ -177,6 +229,28 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+fn describe_change(c: &soroban_env_host::xdr::LedgerEntryChange) -> String {
+    use soroban_env_host::xdr::{LedgerEntryChange as C, LedgerEntryData as D};
+    let entry = |e: &soroban_env_host::xdr::LedgerEntry| match &e.data {
+        D::Ttl(t) => format!("ttl live_until {}", t.live_until_ledger_seq),
+        D::ContractData(d) => format!(
+            "contract data {:?} {:?}",
+            d.durability,
+            d.key.discriminant()
+        ),
+        D::ContractCode(c) => format!("contract code {} bytes", c.code.len()),
+        D::Account(a) => format!("account balance {}", a.balance),
+        other => format!("{:?}", other.discriminant()),
+    };
+    match c {
+        C::Created(e) => format!("created  {}", entry(e)),
+        C::Updated(e) => format!("updated  {}", entry(e)),
+        C::State(e) => format!("state    {}", entry(e)),
+        C::Restored(e) => format!("restored {}", entry(e)),
+        C::Removed(k) => format!("removed  {:?}", k.discriminant()),
     }
 }
 

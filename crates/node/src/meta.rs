@@ -97,9 +97,13 @@ pub struct Closed {
 /// The parts of a `LedgerCloseMeta` a client needs.
 pub fn closed(meta: &LedgerCloseMeta) -> Result<Closed> {
     let (header, txs) = match meta {
-        LedgerCloseMeta::V0(_) => {
-            bail!("LedgerCloseMeta V0 (protocols before 20) is not read here")
-        }
+        LedgerCloseMeta::V0(m) => (
+            &m.ledger_header,
+            m.tx_processing
+                .iter()
+                .map(|t| applied(&t.result, &t.tx_apply_processing))
+                .collect::<Vec<_>>(),
+        ),
         LedgerCloseMeta::V1(m) => (
             &m.ledger_header,
             m.tx_processing
