@@ -72,7 +72,8 @@ pub fn check(repo: &Repo) -> Result<()> {
             None
         };
 
-        // (b) Strict application on a pristine tree, (c) DEP-3 headers, (f) statistics.
+        // (b) Strict application on a pristine tree, (c) DEP-3 headers and git's diff
+        // format, (f) statistics.
         let mut applied = true;
         for patch in &spec.series {
             let shown = format!("crates/{}/patches/{}", pin.name, patch.name);
@@ -80,13 +81,22 @@ pub fn check(repo: &Repo) -> Result<()> {
                 failures.push(format!("{shown}: {e:#}"));
             }
             match parse_diff(&patch.content) {
-                Ok(files) => rows.push(Row {
-                    krate: pin.name.clone(),
-                    patch: patch.name.clone(),
-                    files: files.len(),
-                    added: files.iter().map(|f| f.added).sum(),
-                    removed: files.iter().map(|f| f.removed).sum(),
-                }),
+                Ok(files) => {
+                    // One diff format for every patch, the one `save` writes.
+                    for f in files.iter().filter(|f| !f.git) {
+                        failures.push(format!(
+                            "{shown}: {} has no `diff --git` line before its `---`/`+++`",
+                            f.path()
+                        ));
+                    }
+                    rows.push(Row {
+                        krate: pin.name.clone(),
+                        patch: patch.name.clone(),
+                        files: files.len(),
+                        added: files.iter().map(|f| f.added).sum(),
+                        removed: files.iter().map(|f| f.removed).sum(),
+                    })
+                }
                 Err(e) => failures.push(format!("{shown}: {e:#}")),
             }
             if let Err(e) = apply_strict(dir, patch) {

@@ -500,7 +500,6 @@ mod tests {
     fn the_stamp_names_every_patch_and_the_variant() {
         let p = Patch {
             name: "0001-a.patch".into(),
-            path: PathBuf::from("x"),
             content: "x".into(),
         };
         let s = stamp_text(&[p], Variant::Production);

@@ -169,7 +169,8 @@ fn workspace_manifest(lock: &crate::pins::Lock) -> String {
 /// the slot's own workspace, so the host must be compiled as upstream's is. Overflow checks
 /// stay on (an overflow traps instead of wrapping, as on every validator running
 /// upstream), and `lto` keeps the bitcode that core's LTO link of its static library needs.
-const RELEASE_PROFILE: &str = "\n# As rs-soroban-env's workspace: core builds the slot with --release.\n\
+const RELEASE_PROFILE: &str =
+    "\n# As rs-soroban-env's workspace: core builds the slot with --release.\n\
 [profile.release]\nlto = true\ndebug = true\noverflow-checks = true\n";
 
 fn patch_block(lock: &crate::pins::Lock, dir: &Path) -> String {
@@ -350,7 +351,10 @@ mod tests {
     #[test]
     fn the_slot_is_built_as_upstreams_with_overflow_checks_and_lto() {
         let m = workspace_manifest(&crate::pins::Lock { crates: vec![] });
-        let profile = m.split("[profile.release]").nth(1).expect("a release profile");
+        let profile = m
+            .split("[profile.release]")
+            .nth(1)
+            .expect("a release profile");
         for line in ["lto = true", "debug = true", "overflow-checks = true"] {
             assert!(profile.lines().any(|l| l == line), "{line} missing: {m}");
         }

@@ -4,7 +4,8 @@
 //!
 //! Layout per pinned crate (see `fork.lock`):
 //! - `crates/<crate>/patches/NNNN-name.patch`: the series, DEP-3 header + unified diff,
-//!   applied with `patch -p1` in file-name order, strictly (no fuzz, no offsets);
+//!   applied in file-name order, strictly (no fuzz, no offsets) by the tool's own applier
+//!   (`patch.rs`): no external `patch` program is needed;
 //! - `crates/<crate>/<path>`: overlay files (new files only), symlinked into the tree.
 
 mod check;
@@ -12,6 +13,7 @@ mod core;
 mod dist;
 mod extract;
 mod materialize;
+mod patch;
 mod pins;
 mod repo;
 mod run;

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 
 use anyhow::{bail, Context, Result};
 use similar::TextDiff;
@@ -83,7 +84,8 @@ fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
 }
 
 /// Writes the diff between (pristine + the patches before the chosen one) and the current
-/// materialized tree into the chosen patch, then records the tree as the materialized state.
+/// materialized tree into the chosen patch, in git's format (a `diff --git` line before each
+/// file's `---`/`+++`, as `check` requires), then records the tree as the materialized state.
 pub fn save(repo: &Repo, crate_name: &str, requested: Option<&str>) -> Result<()> {
     let lock = repo.lock()?;
     let pin = lock.get(crate_name)?.clone();
@@ -138,18 +140,32 @@ pub fn save(repo: &Repo, crate_name: &str, requested: Option<&str>) -> Result<()
     for path in paths {
         match (base.get(path), disk.get(path)) {
             (Some(OnDisk::File(a)), Some(OnDisk::File(b))) if a == b => {}
-            (Some(_), Some(OnDisk::File(_))) => diff.push_str(&unified(
-                &read_text(&base_dir.join(path))?,
-                &read_text(&dest.join(path))?,
-                &format!("a/{path}"),
-                &format!("b/{path}"),
-            )),
-            (Some(_), None) => diff.push_str(&unified(
-                &read_text(&base_dir.join(path))?,
-                "",
-                &format!("a/{path}"),
-                "/dev/null",
-            )),
+            (Some(_), Some(OnDisk::File(_))) => {
+                diff.push_str(&format!("diff --git a/{path} b/{path}\n"));
+                diff.push_str(&unified(
+                    &read_text(&base_dir.join(path))?,
+                    &read_text(&dest.join(path))?,
+                    &format!("a/{path}"),
+                    &format!("b/{path}"),
+                ))
+            }
+            (Some(_), None) => {
+                let mode = fs::metadata(base_dir.join(path))?.permissions().mode();
+                diff.push_str(&format!(
+                    "diff --git a/{path} b/{path}\ndeleted file mode {}\n",
+                    if mode & 0o111 != 0 {
+                        "100755"
+                    } else {
+                        "100644"
+                    }
+                ));
+                diff.push_str(&unified(
+                    &read_text(&base_dir.join(path))?,
+                    "",
+                    &format!("a/{path}"),
+                    "/dev/null",
+                ))
+            }
             (Some(_), Some(OnDisk::Link(_))) => {
                 bail!("materialized/{crate_name}/{path} is an upstream file replaced by a symlink")
             }

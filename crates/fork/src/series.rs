@@ -1,17 +1,17 @@
 //! A crate's patch series (`crates/<crate>/patches/NNNN-name.patch`): listing, parsing,
-//! DEP-3 headers, and strict application with GNU patch.
+//! DEP-3 headers, and strict application (in process, [`crate::patch`]).
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+
+use crate::patch::Kind;
 
 /// One patch file of a series.
 #[derive(Debug, Clone)]
 pub struct Patch {
     pub name: String,
-    pub path: PathBuf,
     pub content: String,
 }
 
@@ -33,11 +33,7 @@ pub fn load_series(dir: &Path) -> Result<Vec<Patch>> {
         let path = entry.path();
         let content =
             fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        patches.push(Patch {
-            name,
-            path,
-            content,
-        });
+        patches.push(Patch { name, content });
     }
     patches.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(patches)
@@ -97,12 +93,14 @@ pub fn check_header(content: &str) -> Result<()> {
     }
 }
 
-/// One file's part of a parsed patch.
+/// One file's part of a parsed patch, summarized.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileDiff {
     /// Path relative to the crate root (prefix `a/`/`b/` removed), or `None` for `/dev/null`.
     pub old: Option<String>,
     pub new: Option<String>,
+    /// Whether a `diff --git` line introduces it (every patch of ours has one).
+    pub git: bool,
     pub added: usize,
     pub removed: usize,
 }
@@ -113,88 +111,37 @@ impl FileDiff {
     }
 }
 
-fn header_path(rest: &str) -> Option<String> {
-    // `--- a/src/x.rs\t2024-01-01 ...`: the name ends at a tab (timestamps) if any.
-    let name = rest.split('\t').next().unwrap_or(rest).trim_end();
-    if name == "/dev/null" {
-        return None;
-    }
-    let name = name.split_once('/').map(|(_, p)| p).unwrap_or(name);
-    Some(name.to_string())
-}
-
-fn hunk_counts(line: &str) -> Option<(usize, usize)> {
-    // `@@ -l[,n] +l[,n] @@`; a missing count means 1.
-    let body = line.strip_prefix("@@ -")?;
-    let (old, rest) = body.split_once(" +")?;
-    let new = rest.split_once(" @@")?.0;
-    let count = |range: &str| match range.split_once(',') {
-        Some((_, n)) => n.parse().ok(),
-        None => Some(1),
-    };
-    Some((count(old)?, count(new)?))
-}
-
-/// Parses the unified diff part of a patch, counting added/removed lines per file by
-/// following hunk lengths (so a removed line that happens to start with `-- ` is not taken
-/// for a file header).
+/// Parses a patch (header and unified diff) with [`crate::patch::parse`], counting added
+/// and removed lines per file.
 pub fn parse_diff(content: &str) -> Result<Vec<FileDiff>> {
-    let (_, diff) = split_header(content);
-    let lines: Vec<&str> = diff.lines().collect();
-    let mut files: Vec<FileDiff> = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        if let Some(old) = line.strip_prefix("--- ") {
-            let new = lines
-                .get(i + 1)
-                .and_then(|l| l.strip_prefix("+++ "))
-                .with_context(|| format!("line {}: `---` without `+++`", i + 1))?;
-            files.push(FileDiff {
-                old: header_path(old),
-                new: header_path(new),
-                added: 0,
-                removed: 0,
-            });
-            i += 2;
-            continue;
-        }
-        if let Some((mut old_left, mut new_left)) = hunk_counts(line) {
-            let file = files
-                .last_mut()
-                .with_context(|| format!("line {}: hunk before any file header", i + 1))?;
-            i += 1;
-            while (old_left > 0 || new_left > 0) && i < lines.len() {
-                let l = lines[i];
-                match l.as_bytes().first() {
-                    Some(b'+') => {
-                        file.added += 1;
-                        new_left = new_left.saturating_sub(1);
-                    }
-                    Some(b'-') => {
-                        file.removed += 1;
-                        old_left = old_left.saturating_sub(1);
-                    }
-                    Some(b'\\') => {}
-                    _ => {
-                        old_left = old_left.saturating_sub(1);
-                        new_left = new_left.saturating_sub(1);
-                    }
-                }
-                i += 1;
+    Ok(crate::patch::parse(content)?
+        .into_iter()
+        .map(|f| {
+            let count = |kind| {
+                f.hunks
+                    .iter()
+                    .flat_map(|h| &h.lines)
+                    .filter(|l| l.kind == kind)
+                    .count()
+            };
+            FileDiff {
+                added: count(Kind::Added),
+                removed: count(Kind::Removed),
+                old: f.old,
+                new: f.new,
+                git: f.git,
             }
-            continue;
-        }
-        i += 1;
-    }
-    Ok(files)
+        })
+        .collect())
 }
 
 /// Applies `patch` to the tree at `dir` and fails unless every hunk applies exactly where it
-/// says: no fuzz, no offset, nothing reversed or rejected. A series that only applies loosely
-/// has drifted from the pinned upstream and must be refreshed deliberately.
+/// says: no fuzz, no offset, nothing reversed or already applied (see [`crate::patch`]). A
+/// series that only applies loosely has drifted from the pinned upstream and must be
+/// refreshed deliberately. A patch that fails leaves the tree unchanged.
 pub fn apply_strict(dir: &Path, patch: &Patch) -> Result<()> {
-    let files = parse_diff(&patch.content).with_context(|| format!("parsing {}", patch.name))?;
+    let files =
+        crate::patch::parse(&patch.content).with_context(|| format!("parsing {}", patch.name))?;
     if files.is_empty() {
         bail!("{} contains no diff", patch.name);
     }
@@ -206,61 +153,21 @@ pub fn apply_strict(dir: &Path, patch: &Patch) -> Result<()> {
             f.path()
         );
     }
-    let output = Command::new("patch")
-        .args(["-p1", "-F0", "-N", "--no-backup-if-mismatch", "--batch"])
-        .arg("--reject-file=-")
-        .arg("-d")
-        .arg(dir)
-        .arg("-i")
-        .arg(&patch.path)
-        .env("LC_ALL", "C")
-        .env("PATCH_GET", "0")
-        .env_remove("POSIXLY_CORRECT")
-        .env_remove("QUILT_PATCHES")
-        .output()
-        .context("running GNU patch (is it installed?)")?;
-    let out = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    let problems: Vec<&str> = out
-        .lines()
-        .filter(|l| {
-            [
-                "with fuzz",
-                "offset",
-                "FAILED",
-                "Reversed",
-                "garbage",
-                "can't find file",
-            ]
-            .iter()
-            .any(|w| l.contains(w))
-        })
-        .collect();
-    if !problems.is_empty() || !output.status.success() {
-        let detail = if problems.is_empty() {
-            out.trim()
-        } else {
-            &problems.join("\n")
-        };
-        bail!(
-            "{} does not apply cleanly (fuzz and offsets are not accepted):\n{}",
-            patch.name,
-            detail
-        );
-    }
-    Ok(())
+    crate::patch::apply_to_dir(dir, &files).map_err(|e| {
+        anyhow::anyhow!(
+            "{} does not apply exactly (no fuzz, no offset): {e:#}",
+            patch.name
+        )
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn write_patch(dir: &Path, name: &str, content: &str) -> Patch {
-        let path = dir.join(name);
-        fs::write(&path, content).unwrap();
+    fn series_patch(name: &str, content: &str) -> Patch {
         Patch {
             name: name.into(),
-            path,
             content: content.into(),
         }
     }
@@ -275,7 +182,7 @@ mod tests {
     fn exact_patch_applies() {
         let tmp = tempfile::tempdir().unwrap();
         fs::write(tmp.path().join("f.txt"), lines(10)).unwrap();
-        let p = write_patch(tmp.path(), "0001-x.patch", PATCH);
+        let p = series_patch("0001-x.patch", PATCH);
         apply_strict(tmp.path(), &p).unwrap();
         assert!(fs::read_to_string(tmp.path().join("f.txt"))
             .unwrap()
@@ -287,7 +194,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         // Two extra lines on top: the hunk would apply at offset 2.
         fs::write(tmp.path().join("f.txt"), format!("x\ny\n{}", lines(10))).unwrap();
-        let p = write_patch(tmp.path(), "0001-x.patch", PATCH);
+        let p = series_patch("0001-x.patch", PATCH);
         let err = apply_strict(tmp.path(), &p).unwrap_err().to_string();
         assert!(err.contains("offset"), "{err}");
     }
@@ -301,7 +208,7 @@ mod tests {
             lines(10).replace("line 3\n", "line three\n"),
         )
         .unwrap();
-        let p = write_patch(tmp.path(), "0001-x.patch", PATCH);
+        let p = series_patch("0001-x.patch", PATCH);
         let err = apply_strict(tmp.path(), &p).unwrap_err().to_string();
         assert!(err.contains("FAILED"), "{err}");
     }
@@ -314,15 +221,14 @@ mod tests {
             lines(10).replace("line 5", "LINE 5"),
         )
         .unwrap();
-        let p = write_patch(tmp.path(), "0001-x.patch", PATCH);
+        let p = series_patch("0001-x.patch", PATCH);
         assert!(apply_strict(tmp.path(), &p).is_err());
     }
 
     #[test]
     fn new_files_are_rejected() {
         let tmp = tempfile::tempdir().unwrap();
-        let p = write_patch(
-            tmp.path(),
+        let p = series_patch(
             "0001-x.patch",
             "Description: d\n--- /dev/null\n+++ b/new.rs\n@@ -0,0 +1 @@\n+x\n",
         );
@@ -341,6 +247,7 @@ mod tests {
             vec![FileDiff {
                 old: Some("f.txt".into()),
                 new: Some("f.txt".into()),
+                git: false,
                 added: 1,
                 removed: 1
             }]

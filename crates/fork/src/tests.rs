@@ -102,7 +102,7 @@ fn set_old_mtime(path: &Path) -> SystemTime {
     old
 }
 
-const PATCH_OTHER: &str = "Description: tweak other\nAuthor: t\n\n--- a/src/other.rs\n+++ b/src/other.rs\n@@ -9,7 +9,7 @@\n other line 9\n other line 10\n other line 11\n-other line 12\n+other line twelve\n other line 13\n other line 14\n other line 15\n";
+const PATCH_OTHER: &str = "Description: tweak other\nAuthor: t\n\ndiff --git a/src/other.rs b/src/other.rs\n--- a/src/other.rs\n+++ b/src/other.rs\n@@ -9,7 +9,7 @@\n other line 9\n other line 10\n other line 11\n-other line 12\n+other line twelve\n other line 13\n other line 14\n other line 15\n";
 
 #[test]
 fn materialize_builds_tree_with_relative_overlay_links() {
@@ -211,7 +211,7 @@ fn save_then_materialize_is_a_noop_and_reproduces_the_edit() {
     let patch = fs::read_to_string(f.krate("patches/0001-test.patch")).unwrap();
     assert!(patch.starts_with("Description: TODO\nAuthor: soroban-extref\nForwarded: not-needed\n"));
     assert!(
-        patch.contains("--- a/env.json\n+++ b/env.json\n"),
+        patch.contains("diff --git a/env.json b/env.json\n--- a/env.json\n+++ b/env.json\n"),
         "{patch}"
     );
     assert!(
@@ -249,7 +249,10 @@ fn save_preserves_the_dep3_header_and_refreshes_the_last_patch() {
     save(&f.repo, "demo", None).unwrap();
     let patch = fs::read_to_string(f.krate("patches/0001-other.patch")).unwrap();
     assert!(
-        patch.starts_with("Description: tweak other\nAuthor: t\n\n--- a/src/other.rs\n"),
+        patch.starts_with(
+            "Description: tweak other\nAuthor: t\n\ndiff --git a/src/other.rs b/src/other.rs\n\
+             --- a/src/other.rs\n"
+        ),
         "{patch}"
     );
     assert!(patch.contains("+other line twelve\n") && patch.contains("+other line 28 changed\n"));
@@ -301,7 +304,13 @@ fn save_handles_deletions_and_missing_final_newlines() {
 
     save(&f.repo, "demo", Some("0001-trim.patch")).unwrap();
     let patch = fs::read_to_string(f.krate("patches/0001-trim.patch")).unwrap();
-    assert!(patch.contains("+++ /dev/null"), "{patch}");
+    assert!(
+        patch.contains(
+            "diff --git a/src/other.rs b/src/other.rs\ndeleted file mode 100644\n\
+             --- a/src/other.rs\n+++ /dev/null\n"
+        ),
+        "{patch}"
+    );
     assert!(patch.contains("\\ No newline at end of file"), "{patch}");
 
     fs::remove_dir_all(&f.repo.mat).unwrap();
@@ -350,6 +359,13 @@ fn check_reports_copies_of_upstream_files_and_todo_descriptions() {
     };
     git(&["init", "-q"]);
     f.write(f.krate("patches/0001-other.patch"), PATCH_OTHER);
+    // `check` also checks stellar-core's series (`core/`): a well-formed one of one patch.
+    for dir in [crate::core::BASE_DIR, crate::core::PRODUCTION_DIR] {
+        f.write(
+            root.join(dir).join("0001-core.patch"),
+            "Description: d\n---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n",
+        );
+    }
     git(&["add", "."]);
     crate::check::check(&f.repo).unwrap();
 
@@ -364,6 +380,15 @@ fn check_reports_copies_of_upstream_files_and_todo_descriptions() {
         &PATCH_OTHER.replace("tweak other", "TODO"),
     );
     assert!(crate::check::check(&f.repo).is_err());
+
+    // Every file diff needs its `diff --git` line, as `save` writes them.
+    f.write(
+        f.krate("patches/0001-other.patch"),
+        &PATCH_OTHER.replace("diff --git a/src/other.rs b/src/other.rs\n", ""),
+    );
+    assert!(crate::check::check(&f.repo).is_err());
+    f.write(f.krate("patches/0001-other.patch"), PATCH_OTHER);
+    crate::check::check(&f.repo).unwrap();
 }
 
 #[test]

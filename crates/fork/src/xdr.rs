@@ -14,7 +14,6 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
@@ -77,26 +76,27 @@ pub fn declared(diff: &str) -> Result<Declared> {
 /// One hunk's lines: `(' ' | '-' | '+', text)`.
 type Hunk = Vec<(char, String)>;
 
+/// The diff's one file, parsed by the tool's patch parser.
+fn file_patch(diff: &str) -> Result<crate::patch::FilePatch> {
+    let mut files = crate::patch::parse(diff).with_context(|| format!("parsing {DIFF}"))?;
+    match files.len() {
+        1 => Ok(files.remove(0)),
+        n => bail!("{DIFF} should change one file, Stellar-contract.x; it has {n} file diffs"),
+    }
+}
+
 fn hunks(diff: &str) -> Result<Vec<Hunk>> {
-    let (_, body) = crate::series::split_header(diff);
-    let mut out: Vec<Hunk> = Vec::new();
-    for line in body.lines() {
-        if line.starts_with("@@") {
-            out.push(Vec::new());
-        } else if let Some(h) = out.last_mut() {
-            let mut chars = line.chars();
-            match chars.next() {
-                Some(c @ (' ' | '-' | '+')) => h.push((c, chars.as_str().to_string())),
-                None => h.push((' ', String::new())),
-                Some('\\') => {}
-                Some(_) => bail!("{DIFF}: unexpected line in a hunk: {line:?}"),
-            }
-        }
-    }
-    if out.is_empty() {
-        bail!("{DIFF} has no hunks");
-    }
-    Ok(out)
+    let file = file_patch(diff)?;
+    Ok(file
+        .hunks
+        .iter()
+        .map(|h| {
+            h.lines
+                .iter()
+                .map(|l| (l.kind.sign(), l.text.clone()))
+                .collect()
+        })
+        .collect())
 }
 
 fn nonblank(text: &str) -> Vec<String> {
@@ -315,8 +315,8 @@ fn check_inner(
 /// place or into `output`, refusing any file but the exact upstream one and checking the
 /// result's identity against the header (which `check` ties to `XDR_FILES_SHA256`).
 pub fn apply(repo: &Repo, file: &Path, output: Option<&Path>) -> Result<()> {
-    let diff_path = repo.root.join(DIFF);
-    let diff = fs::read_to_string(&diff_path).with_context(|| format!("reading {DIFF}"))?;
+    let diff =
+        fs::read_to_string(repo.root.join(DIFF)).with_context(|| format!("reading {DIFF}"))?;
     let declared = declared(&diff)?;
     let text = fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let identity = identity_hash(&text);
@@ -331,24 +331,14 @@ pub fn apply(repo: &Repo, file: &Path, output: Option<&Path>) -> Result<()> {
             declared.upstream_identity
         );
     }
-    let tmp = tempfile::tempdir()?;
-    fs::write(tmp.path().join("Stellar-contract.x"), &text)?;
-    let out = Command::new("patch")
-        .args(["-p1", "-F0", "-N", "--no-backup-if-mismatch", "--batch"])
-        .arg("--reject-file=-")
-        .arg("-d")
-        .arg(tmp.path())
-        .arg("-i")
-        .arg(&diff_path)
-        .env("LC_ALL", "C")
-        .output()
-        .context("running GNU patch (is it installed?)")?;
-    let log =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() || log.contains("offset") || log.contains("fuzz") {
-        bail!("{DIFF} does not apply exactly:\n{}", log.trim());
+    // Exactly where the diff says: no fuzz, no offset, blank lines included (crate::patch).
+    let contract = file_patch(&diff)?;
+    if contract.old.as_deref() != Some("Stellar-contract.x") {
+        bail!("{DIFF} patches {}, not Stellar-contract.x", contract.path());
     }
-    let result = fs::read_to_string(tmp.path().join("Stellar-contract.x"))?;
+    let result = crate::patch::apply_hunks(text.as_bytes(), &contract.hunks)
+        .map_err(|e| anyhow::anyhow!("{DIFF} does not apply exactly: {e}"))?;
+    let result = String::from_utf8(result).context("the patched file is not UTF-8")?;
     let patched = identity_hash(&result);
     if patched != declared.patched_identity {
         bail!(
@@ -357,7 +347,17 @@ pub fn apply(repo: &Repo, file: &Path, output: Option<&Path>) -> Result<()> {
         );
     }
     let dest = output.unwrap_or(file);
-    fs::write(dest, &result).with_context(|| format!("writing {}", dest.display()))?;
+    // Replaced atomically, keeping its mode; through a symlink, its target is replaced.
+    let (target, mode) = match fs::canonicalize(dest) {
+        Ok(target) => {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&target)?.permissions().mode();
+            (target, mode)
+        }
+        Err(_) => (dest.to_path_buf(), 0o644),
+    };
+    crate::util::write_atomic(&target, result.as_bytes(), mode)
+        .with_context(|| format!("writing {}", dest.display()))?;
     println!(
         "patched {} -> {}\n  identity {identity} -> {patched}\n  sha256   {} -> {}",
         file.display(),
