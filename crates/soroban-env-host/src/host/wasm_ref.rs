@@ -327,16 +327,12 @@ impl Host {
             durability: ContractDataDurability::Persistent,
             ext: ExtensionPoint::V0,
         };
-        let old_hash = if self
+        // One read says whether the reference exists and gives its TTL.
+        let existing = self
             .try_borrow_storage_mut()?
-            .has(&ledger_key, self, None)?
-        {
+            .try_get_full(&ledger_key, self, None)?;
+        let old_hash = if let Some((current, live_until)) = existing {
             // Keep the entry's TTL: updating a reference does not extend it.
-            let (current, live_until) = self.try_borrow_storage_mut()?.get_with_live_until_ledger(
-                &ledger_key,
-                self,
-                None,
-            )?;
             let old_hash = self.wasm_ref_hash_from_entry(&current)?;
             let updated =
                 self.modify_ledger_entry_data(&current, LedgerEntryData::ContractData(data))?;
