@@ -38,6 +38,9 @@ pub struct NodeConfig {
     pub threshold_percent: u32,
     /// Peer ports of the other nodes on 127.0.0.1.
     pub known_peers: Vec<u16>,
+    /// A history archive in a local directory, and whether this node publishes to it
+    /// (core refuses to run a networked validator without a readable archive).
+    pub archive: Option<(PathBuf, bool)>,
 }
 
 impl NodeConfig {
@@ -74,8 +77,11 @@ impl NodeConfig {
         line("PEER_PORT", self.peer_port.to_string());
         line("HTTP_PORT", self.http_port.to_string());
         line("PUBLIC_HTTP_PORT", "false".into());
-        line("HTTP_QUERY_PORT", self.query_port.to_string());
-        line("QUERY_THREAD_POOL_SIZE", "2".into());
+        // Core refuses a query port (like meta and diagnostics) on a networked validator.
+        if self.role != Role::Validator {
+            line("HTTP_QUERY_PORT", self.query_port.to_string());
+            line("QUERY_THREAD_POOL_SIZE", "2".into());
+        }
         line(
             "DATABASE",
             q(&format!("sqlite3://{}", self.database_path().display())),
@@ -120,6 +126,15 @@ impl NodeConfig {
             line("KNOWN_PEERS", format!("[{}]", peers.join(", ")));
             line("PREFERRED_PEERS", format!("[{}]", peers.join(", ")));
         }
+        if let Some((dir, writer)) = &self.archive {
+            s.push_str("\n[HISTORY.local]\n");
+            let d = dir.display();
+            let _ = writeln!(s, "get=\"cp {d}/{{0}} {{1}}\"");
+            if *writer {
+                let _ = writeln!(s, "put=\"cp {{0}} {d}/{{1}}\"");
+                let _ = writeln!(s, "mkdir=\"mkdir -p {d}/{{0}}\"");
+            }
+        }
         s.push_str("\n[QUORUM_SET]\n");
         let _ = writeln!(s, "THRESHOLD_PERCENT={}", self.threshold_percent);
         let validators: Vec<String> = self
@@ -155,6 +170,7 @@ mod tests {
             validators: vec![key, NodeKey::from_seed(2)],
             threshold_percent: 100,
             known_peers: vec![11725],
+            archive: Some(("/tmp/archive".into(), role == Role::Validator)),
         }
     }
 
@@ -163,9 +179,11 @@ mod tests {
         let text = node(Role::Validator).render();
         assert!(!text.contains("METADATA_OUTPUT_STREAM"));
         assert!(!text.contains("ENABLE_SOROBAN_DIAGNOSTIC_EVENTS"));
+        assert!(!text.contains("HTTP_QUERY_PORT"));
         assert!(text.contains("NODE_IS_VALIDATOR=true"));
         assert!(text.contains("RUN_STANDALONE=false"));
         assert!(text.contains("VALIDATORS=[\"$self\", \"G"));
+        assert!(text.contains("put=\"cp {0} /tmp/archive/{1}\""));
     }
 
     #[test]

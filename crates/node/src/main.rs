@@ -3,7 +3,7 @@
 //! ```text
 //! extref-node standalone --core BIN --dir DIR     one validator, upgraded 0 -> 27 -> 28
 //! extref-node validators --core BIN --dir DIR     3 validators (SCP) + a watcher, upgraded likewise
-//! extref-node status|compare|stop --dir DIR
+//! extref-node status|watch|stop --dir DIR
 //! extref-node restart --dir DIR --node validator1 --down 5
 //! ```
 //! The nodes keep running after the command returns (`stop` ends them);
@@ -68,12 +68,19 @@ enum Cmd {
         #[arg(long)]
         dir: PathBuf,
     },
-    /// Compare the ledgers every node closed (hashes from their databases).
-    Compare {
+    /// Watch every node's closed ledgers until all reach `--until` (default: 30 ledgers
+    /// from now), then compare their hashes ledger by ledger.
+    Watch {
         #[arg(long)]
         dir: PathBuf,
         #[arg(long)]
-        json: bool,
+        until: Option<u32>,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+        /// Write the observed ledgers and the comparison as JSON here.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Stop one node for `--down` seconds, start it again, wait until it catches up.
     Restart {
@@ -157,19 +164,34 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Compare { dir, json } => {
-            let a = network::compare(&Endpoints::load(&dir)?)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&a)?);
-            } else {
-                println!(
-                    "{} ledgers closed by every node ({}..={}), {} disagreement(s); per node: {:?}",
-                    a.common,
-                    a.first,
-                    a.last,
-                    a.disagreements.len(),
-                    a.per_node
-                );
+        Cmd::Watch {
+            dir,
+            until,
+            timeout,
+            out,
+        } => {
+            let e = Endpoints::load(&dir)?;
+            let until = match until {
+                Some(u) => u,
+                None => process::info(&e.admin_url)?.ledger + 30,
+            };
+            let maps = network::watch(&e, until, Duration::from_secs(timeout))?;
+            let a = network::compare(&maps);
+            println!(
+                "{} ledgers seen closed by every node ({}..={}), {} disagreement(s); ledgers seen per node: {:?}",
+                a.common,
+                a.first,
+                a.last,
+                a.disagreements.len(),
+                a.per_node
+            );
+            if let Some(out) = out {
+                fs::write(
+                    out,
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "agreement": a, "observed": maps }),
+                    )?,
+                )?;
             }
             if !a.disagreements.is_empty() {
                 bail!("nodes disagree on {} ledger(s)", a.disagreements.len());

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{bail, ensure, Context, Result};
@@ -86,6 +85,7 @@ impl Network {
             validators: vec![key],
             threshold_percent: 100,
             known_peers: vec![],
+            archive: None,
         };
         fs::create_dir_all(dir)?;
         Ok(Network {
@@ -137,8 +137,14 @@ impl Network {
                 validators: keys.clone(),
                 threshold_percent,
                 known_peers: all_peers.iter().copied().filter(|p| *p != peer).collect(),
+                // validator0 publishes the network's history; every node can read it.
+                archive: Some((dir.join("archive"), i == 0)),
             };
-            nodes.push(Node::init(bin, cfg)?);
+            let node = Node::init(bin, cfg)?;
+            if i == 0 {
+                node.core(&["new-hist", "local"])?;
+            }
+            nodes.push(node);
         }
         Ok(Network {
             dir: dir.to_path_buf(),
@@ -216,35 +222,46 @@ impl Network {
     }
 }
 
-/// Every node's closed ledgers as `ledger -> hash` (hex), read from its
-/// database (`ledgerheaders`) with the `sqlite3` command.
-pub fn ledger_hashes(database: &Path) -> Result<BTreeMap<u32, String>> {
-    let out = Command::new("sqlite3")
-        .arg("-readonly")
-        .arg(database)
-        .arg("SELECT ledgerseq, ledgerhash FROM ledgerheaders ORDER BY ledgerseq;")
-        .output()
-        .context("running sqlite3 (apt install sqlite3)")?;
-    if !out.status.success() {
-        bail!(
-            "sqlite3 {}: {}",
-            database.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let mut map = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        if let Some((seq, hash)) = line.split_once('|') {
-            map.insert(seq.trim().parse()?, hash.trim().to_string());
+/// What every node said it closed: `ledger -> hash` (hex) per node, sampled from
+/// their `/info` (core keeps no history of ledger headers in its database, so the
+/// ledgers are watched as they close). A node that does not answer (stopped) is
+/// skipped until it answers again.
+pub fn watch(
+    endpoints: &Endpoints,
+    until_ledger: u32,
+    timeout: Duration,
+) -> Result<Vec<(String, BTreeMap<u32, String>)>> {
+    let deadline = std::time::Instant::now() + timeout;
+    let mut maps: Vec<(String, BTreeMap<u32, String>)> = endpoints
+        .nodes
+        .iter()
+        .map(|n| (n.name.clone(), BTreeMap::new()))
+        .collect();
+    loop {
+        let mut all_there = true;
+        for (n, (_, map)) in endpoints.nodes.iter().zip(maps.iter_mut()) {
+            match process::info(&n.admin_url) {
+                Ok(i) => {
+                    map.insert(i.ledger, i.hash);
+                    all_there &= i.ledger >= until_ledger;
+                }
+                Err(_) => all_there = false,
+            }
         }
+        if all_there {
+            return Ok(maps);
+        }
+        if std::time::Instant::now() > deadline {
+            bail!("not every node reached ledger {until_ledger} within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
-    Ok(map)
 }
 
 /// The comparison of every node's closed ledgers.
 #[derive(Debug, Serialize)]
 pub struct Agreement {
-    /// Ledgers closed by every node, all with the same hash.
+    /// Ledgers every node was seen closing.
     pub common: usize,
     pub first: u32,
     pub last: u32,
@@ -253,11 +270,7 @@ pub struct Agreement {
     pub per_node: Vec<(String, usize)>,
 }
 
-pub fn compare(endpoints: &Endpoints) -> Result<Agreement> {
-    let mut maps = vec![];
-    for n in &endpoints.nodes {
-        maps.push((n.name.clone(), ledger_hashes(&n.database)?));
-    }
+pub fn compare(maps: &[(String, BTreeMap<u32, String>)]) -> Agreement {
     let mut disagreements = vec![];
     let mut common = 0;
     let (mut first, mut last) = (u32::MAX, 0);
@@ -277,11 +290,11 @@ pub fn compare(endpoints: &Endpoints) -> Result<Agreement> {
             last = last.max(seq);
         }
     }
-    Ok(Agreement {
+    Agreement {
         common,
         first,
         last,
         disagreements,
         per_node: maps.iter().map(|(n, m)| (n.clone(), m.len())).collect(),
-    })
+    }
 }
