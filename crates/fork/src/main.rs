@@ -136,6 +136,9 @@ enum CoreCmd {
         #[command(flatten)]
         args: CoreArgs,
     },
+    /// Check that p28-expect.txt in core/patches is the dist's dependency tree as core's
+    /// Makefile computes it (`cargo fork test` runs this after `dist --check`).
+    Expect,
     /// prepare, then autogen, configure and make (incremental; ccache when installed).
     Build {
         #[command(flatten)]
@@ -202,6 +205,10 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Check => check::check(&repo),
         Cmd::Core { action } => match action {
             CoreCmd::Prepare { args } => core::prepare(&mut repo, &args.options(2, vec![])),
+            CoreCmd::Expect => {
+                dist::dist(&mut repo, None, false)?;
+                core::check_expect(&repo, &dist::default_dir(&repo))
+            }
             CoreCmd::Build {
                 args,
                 jobs,
