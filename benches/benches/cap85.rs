@@ -28,9 +28,10 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use extref_benches::{
-    count_mode, markdown_table, paired, rounds, test_mode, thousands, write_report, Metered,
+    count_mode, markdown_table, paired, rounds, test_mode, write_report, Metered,
 };
 use extref_testkit::fixtures::FOLLOWER_V1;
+use extref_testkit::thousands;
 
 /// `(const_term, linear_term)` per cost type, in XDR order: a cost model.
 type Model = Vec<(i64, i64)>;

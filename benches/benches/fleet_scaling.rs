@@ -24,7 +24,8 @@ use std::{
 };
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use extref_benches::{markdown_table, paired, quick, rounds, test_mode, thousands, write_report};
+use extref_benches::{markdown_table, paired, quick, rounds, test_mode, write_report};
+use extref_testkit::thousands;
 use extref_testkit::{
     chain::{Chain, Prepared, Receipt},
     e2e::{invoke_fn, sc_symbol},

@@ -32,9 +32,10 @@ use std::{
 
 use criterion::Criterion;
 use extref_benches::{
-    markdown_table, paired_timed, quick, rounds, test_mode, thousands, write_report, Paired,
+    markdown_table, paired_timed, quick, rounds, test_mode, write_report, Paired,
 };
 use extref_testkit::drift::DriftReference;
+use extref_testkit::thousands;
 use workload::Report;
 
 fn repo_root() -> PathBuf {

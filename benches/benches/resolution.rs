@@ -18,8 +18,9 @@ use std::rc::Rc;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use extref_benches::{
-    count_mode, markdown_table, paired, rounds, test_mode, thousands, write_report, Metered,
+    count_mode, markdown_table, paired, rounds, test_mode, write_report, Metered,
 };
+use extref_testkit::thousands;
 use extref_testkit::{
     e2e::{
         code_key, contract_address, footprint, instance_entry, instance_key, invoke_fn,

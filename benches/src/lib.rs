@@ -216,24 +216,6 @@ pub fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
     s
 }
 
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: impl Into<i128>) -> String {
-    let n: i128 = n.into();
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
 /// The request of instruction-count mode, `EXTREF_BENCH_COUNT=<case>:<runs>`
 /// (set by `benches/instructions.sh`, which runs the bench binaries under
 /// callgrind): run one case that many times, nothing else, and exit.

@@ -125,6 +125,15 @@ impl Bar {
     }
 }
 
+/// `balance(holder(i))` of every follower i.
+fn holders_balances(followers: &[ScAddress]) -> Vec<Call> {
+    followers
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Call::new(f, "balance", vec![ScVal::Address(holder(i as u32))]))
+        .collect()
+}
+
 fn call(l: &mut dyn Ledger, c: &ScAddress, f: &str, args: Vec<ScVal>) -> Result<Receipt> {
     l.call(Call::new(c, f, args))
         .with_context(|| format!("transaction {f} failed"))
@@ -373,15 +382,7 @@ pub fn run(l: &mut dyn Ledger, p: Params) -> Result<Report> {
             .collect(),
         &bar,
     )?;
-    let held = call_all(
-        l,
-        followers
-            .iter()
-            .enumerate()
-            .map(|(i, f)| Call::new(f, "balance", vec![ScVal::Address(holder(i as u32))]))
-            .collect(),
-        &bar,
-    )?;
+    let held = call_all(l, holders_balances(&followers), &bar)?;
     let left = call_all(
         l,
         followers
@@ -457,15 +458,7 @@ pub fn run(l: &mut dyn Ledger, p: Params) -> Result<Report> {
             ),
         }
     }
-    let held = call_all(
-        l,
-        followers
-            .iter()
-            .enumerate()
-            .map(|(i, f)| Call::new(f, "balance", vec![ScVal::Address(holder(i as u32))]))
-            .collect(),
-        &bar,
-    )?;
+    let held = call_all(l, holders_balances(&followers), &bar)?;
     bar.done();
     for (i, r) in held.iter().enumerate() {
         ensure!(

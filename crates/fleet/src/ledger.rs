@@ -15,14 +15,13 @@ use extref_node::{
 };
 use extref_testkit::{
     chain::{Chain, Receipt as ChainReceipt},
-    e2e::{created_address_on, invoke_fn},
+    e2e::{create_v2, invoke_fn},
     sign::{Account, Key},
 };
 use soroban_env_host::{
     xdr::{
-        ContractCostType, ContractEvent, ContractExecutable, ContractIdPreimage,
-        ContractIdPreimageFromAddress, CreateContractArgsV2, DiagnosticEvent, Hash, HostFunction,
-        LedgerEntry, LedgerKey, ScAddress, ScErrorType, ScVal, SorobanAuthorizationEntry, Uint256,
+        ContractCostType, ContractEvent, ContractExecutable, DiagnosticEvent, Hash, HostFunction,
+        LedgerEntry, LedgerKey, ScAddress, ScErrorType, ScVal, SorobanAuthorizationEntry,
     },
     HostError,
 };
@@ -501,18 +500,13 @@ impl Ledger for Core {
         salt: [u8; 32],
         args: Vec<ScVal>,
     ) -> Result<(ScAddress, Receipt), Refusal> {
-        let preimage = ContractIdPreimage::Address(ContractIdPreimageFromAddress {
-            address: self.source_address(),
-            salt: Uint256(salt),
-        });
-        let address = created_address_on(self.client.network_id, &preimage);
-        let host_fn = HostFunction::CreateContractV2(CreateContractArgsV2 {
-            contract_id_preimage: preimage,
+        let (address, host_fn) = create_v2(
+            self.client.network_id,
+            &self.source_address(),
+            salt,
             executable,
-            constructor_args: args
-                .try_into()
-                .map_err(|e| Refusal::Host(HostError::from(e)))?,
-        });
+            args,
+        );
         let r = Self::run_one(&mut self.client, &mut self.main, host_fn, None)
             .map_err(|e| node_error(&e))??;
         Ok((address, r))

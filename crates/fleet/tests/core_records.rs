@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use extref_testkit::thousands;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -20,23 +21,6 @@ fn doc() -> String {
     std::fs::read_to_string(root().join("docs/core-node.md")).expect("docs/core-node.md")
 }
 
-/// 1234567 -> "1,234,567".
-fn thousands(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
 fn int(v: &Value) -> i64 {
     v.as_i64().unwrap_or_else(|| panic!("not an integer: {v}"))
 }
@@ -46,15 +30,6 @@ fn assert_quoted(doc: &str, what: &str, text: &str) {
         doc.contains(text),
         "docs/core-node.md should quote {what} as `{text}`"
     );
-}
-
-#[test]
-fn thousands_groups_digits() {
-    assert_eq!(thousands(0), "0");
-    assert_eq!(thousands(999), "999");
-    assert_eq!(thousands(1_000), "1,000");
-    assert_eq!(thousands(616_206_339), "616,206,339");
-    assert_eq!(thousands(-1_628), "-1,628");
 }
 
 #[test]

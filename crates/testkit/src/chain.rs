@@ -23,17 +23,16 @@ use soroban_env_host::{
     storage::{EntryWithLiveUntil, SnapshotSource},
     xdr::{
         AccountId, ContractCostType, ContractDataDurability, ContractEvent, ContractExecutable,
-        ContractIdPreimage, ContractIdPreimageFromAddress, CreateContractArgsV2, Hash,
-        HostFunction, LedgerEntry, LedgerEntryData, LedgerKey, LedgerKeyContractData, ScAddress,
-        ScNonceKey, ScVal, SorobanAuthorizationEntry, SorobanCredentials, SorobanResources,
-        Uint256,
+        Hash, HostFunction, LedgerEntry, LedgerEntryData, LedgerKey, LedgerKeyContractData,
+        ScAddress, ScNonceKey, ScVal, SorobanAuthorizationEntry, SorobanCredentials,
+        SorobanResources,
     },
     HostError, LedgerInfo, ModuleCache,
 };
 
 use crate::e2e::{
-    created_address_on, from_xdr, has_ttl, invoke_encoded, invoke_fn, key_of, ledger_info,
-    module_cache, source_account, to_xdr, ttl_entry, wasm_hash, EncodedTx, TX_INSTRUCTIONS,
+    from_xdr, has_ttl, invoke_encoded, invoke_fn, key_of, ledger_info, module_cache,
+    source_account, to_xdr, ttl_entry, wasm_hash, EncodedTx, TX_INSTRUCTIONS,
 };
 
 type Entries = BTreeMap<LedgerKey, EntryWithLiveUntil>;
@@ -503,16 +502,14 @@ impl Chain {
         salt: [u8; 32],
         args: Vec<ScVal>,
     ) -> Result<(ScAddress, Receipt), HostError> {
-        let preimage = ContractIdPreimage::Address(ContractIdPreimageFromAddress {
-            address: self.source_address(),
-            salt: Uint256(salt),
-        });
-        let address = created_address_on(self.info.network_id, &preimage);
-        let receipt = self.submit(HostFunction::CreateContractV2(CreateContractArgsV2 {
-            contract_id_preimage: preimage,
+        let (address, host_fn) = crate::e2e::create_v2(
+            self.info.network_id,
+            &self.source_address(),
+            salt,
             executable,
-            constructor_args: args.try_into()?,
-        }))?;
+            args,
+        );
+        let receipt = self.submit(host_fn)?;
         Ok((address, receipt))
     }
 

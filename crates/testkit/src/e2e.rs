@@ -225,6 +225,28 @@ pub fn created_address(preimage: &ContractIdPreimage) -> ScAddress {
     ))))
 }
 
+/// A `CreateContractV2` of `executable` by `deployer` with `salt`, calling the
+/// constructor with `args`, and the address it creates on the network `network_id`.
+pub fn create_v2(
+    network_id: [u8; 32],
+    deployer: &ScAddress,
+    salt: [u8; 32],
+    executable: ContractExecutable,
+    args: Vec<ScVal>,
+) -> (ScAddress, HostFunction) {
+    let preimage = ContractIdPreimage::Address(ContractIdPreimageFromAddress {
+        address: deployer.clone(),
+        salt: Uint256(salt),
+    });
+    let address = created_address_on(network_id, &preimage);
+    let host_fn = HostFunction::CreateContractV2(CreateContractArgsV2 {
+        contract_id_preimage: preimage,
+        executable,
+        constructor_args: args.try_into().expect("few constructor args"),
+    });
+    (address, host_fn)
+}
+
 /// The address a create-contract preimage yields on the network `network_id`.
 pub fn created_address_on(network_id: [u8; 32], preimage: &ContractIdPreimage) -> ScAddress {
     use sha2::Digest;

@@ -19,6 +19,24 @@ use soroban_env_host::{
     TryFromVal, TryIntoVal, Val, VecObject,
 };
 
+/// `1234567` as `1,234,567` (how the docs quote measured figures).
+pub fn thousands(n: impl Into<i128>) -> String {
+    let n: i128 = n.into();
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
 /// The fork's protocol: upstream 27 plus ExternalRef.
 pub const FORK_PROTOCOL: u32 = 28;
 /// The upstream protocol the fork extends; it behaves exactly as upstream there.
