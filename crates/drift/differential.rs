@@ -12,74 +12,11 @@
 //!
 //! # The workload language
 //!
-//! A workload is a JSON object `{"diagnostics": bool, "metering": bool,
-//! "ops": [op, ...]}`. Every op names what it uses by small indices and seeds,
-//! never by values a host produced, so any sub-list of a workload is a valid
-//! workload (proptest shrinks failures to a minimal one):
-//!
-//! - a contract is `{"contract": i}`: the `i % n`-th of the `n` contracts
-//!   created so far (by ops or transactions; a fixed absent contract while
-//!   there are none), or `{"contract": i, "kind": k}`: the same among those
-//!   created from a Wasm of kind `k` (`follower`, `token`, `account`, or
-//!   `sac` for asset contracts), or among all if there is none of that kind;
-//! - an account is `{"acct": seed}`: the ed25519 account whose key is 32
-//!   bytes `seed` (no ledger entry: only source-account auth works for it);
-//! - a Wasm is a fixture name (`follower_v1`, `follower_v2`, `token_v1`,
-//!   `token_v2`, `account`), or `bogus` (a hash never uploaded; as upload
-//!   bytes, not Wasm).
-//!
-//! Values (`Arg`): `{"u32": n}`, `{"i32": n}`, `{"u64": n}`,
-//! `{"i128": "decimal"}`, `{"sym": s}`, `{"str": s}`, `{"bytes": [len,
-//! fill]}`, `{"bool": b}`, `"void"`, an account, a contract, `{"vec":
-//! [Arg]}`, `{"map": [[Arg, Arg]]}`.
-//!
-//! Top-level ops, each run on one main host (recording footprint, protocol
-//! 27 ledger, unlimited budget) unless said otherwise:
-//!
-//! - `upload {wasm}`, `create {wasm, deployer, salt, ctor: null | [Arg]}`,
-//!   `sac {asset: "native" | {code, issuer}}`: the `Env` host functions;
-//! - `call {contract, fn, args, try}`: `call` or `try_call`;
-//! - `frame {contract, body, fail}`: a test contract frame of the contract
-//!   running the inner ops of `body` (storage `put/get/has/del {key, val,
-//!   dur: p|t|i}`, `extend_data {key, dur, threshold, extend_to}`,
-//!   `extend_data_v2 {key, dur, extend_to, min, max}`, `extend_current
-//!   {threshold, extend_to}`, `event {topics, data}`, `require_auth
-//!   {addr}`, `require_auth_for_args {addr, args}`, `authorize {entries}`,
-//!   `update_wasm {wasm}`, `call`, `create`, `get_executable`, `frame`);
-//!   like a contract, the frame stops at the first failing inner op, and
-//!   `fail` makes it fail at its end (rolling back its writes);
-//! - `extend {contract, what: instance_and_code | instance | code,
-//!   threshold, extend_to}`, `extend_v2 {contract, scope, extend_to, min,
-//!   max}`, `get_executable {addr}`;
-//! - `auth {mode: recording, disable_non_root}` / `auth {mode: enforcing,
-//!   entries}`, `source {acct}`, `recorded_auth`;
-//! - `invoke {fn: HostFn, auth}`: `invoke_function`, as a transaction's host
-//!   runs it, after `set_authorization_entries(auth)` if `auth` is given
-//!   (`HostFn`: `{call: {contract, fn, args}}`, `{create: {deployer, wasm,
-//!   salt, ctor, v2}}`, `{upload: wasm}`, `{sac: asset}`);
-//! - `ledger {advance}`: moves the ledger sequence (and time) on;
-//! - `limited {cpu, mem, body}`: runs the top-level op `body` with a budget
-//!   of `cpu` instructions and `mem` bytes;
-//! - `tx {fn, source, sim_auth, apply_auth, footprint, cpu, mem}`: a
-//!   transaction through stellar-core's entry points on a ledger of its own
-//!   (the main host's storage overlaid with the ledger changes of the
-//!   transactions applied before; the main host does not see them):
-//!   simulated with
-//!   `invoke_host_function_in_recording_mode` (`sim_auth`: `{record:
-//!   {disable_non_root, v2}}`, `{enforce: entries}`, or `{two_pass:
-//!   {disable_non_root, v2, exp}}`: recorded, then simulated again enforcing
-//!   the recorded entries with their signatures' expiration set, as a client
-//!   does for custom accounts), then applied with
-//!   `invoke_host_function` with the simulated footprint (`footprint`:
-//!   `recorded`, `drop_ro` or `drop_rw` its first key), auth (`apply_auth`:
-//!   `recorded` or `none`), and a budget of `cpu` (`null`, `{abs: n}` or
-//!   `{pct: p}` of the simulated instructions) and `mem` (`null` or bytes).
-//!
-//! Auth entries: `{creds, root}` with `creds` `"source"` or `{addr, nonce,
-//! exp, kind: address | v2 | delegates, delegates: [addr]}` (signatures are
-//! `Void`: the `account` fixture's `__check_auth` accepts anything), and an
-//! invocation `{fn: {call: ..} | {create: {deployer, wasm, salt, ctor, v2}},
-//! subs: [invocation]}`.
+//! A workload is a [`language::Workload`]: Rust types in `language.rs`, a
+//! module of this file, so the generator and this interpreter share one
+//! definition (a misspelt op is a compile error on both sides); JSON is only
+//! how the test sends a workload to the reference. `language.rs` documents
+//! each op; here each gets its meaning, host call by host call.
 //!
 //! # The report
 //!
@@ -117,39 +54,23 @@ use soroban_env_host::{
     Symbol, TryFromVal, Val, VecObject,
 };
 
+#[path = "language.rs"]
+pub mod language;
+
+use language::{
+    Address, ApplyAuth, Arg, AuthEntry, AuthFn, AuthMode, ContractRef, CpuLimit, Create,
+    Credentials, CredentialsKind, Durability, Footprint, HostFn, Invocation, Kind, Op, SimAuth,
+    Target, TtlScope, Tx, Wasm, Workload,
+};
+
 /// The ledger protocol of every workload.
 pub const PROTOCOL: u32 = 27;
-
-/// The Wasm fixtures a workload may upload and deploy: stock soroban-sdk
-/// contracts declaring interface protocol 27.
-pub const WASMS: [(&str, &[u8]); 5] = [
-    (
-        "follower_v1",
-        include_bytes!("../../tests/fixtures/follower_v1.wasm"),
-    ),
-    (
-        "follower_v2",
-        include_bytes!("../../tests/fixtures/follower_v2.wasm"),
-    ),
-    (
-        "token_v1",
-        include_bytes!("../../tests/fixtures/token_v1.wasm"),
-    ),
-    (
-        "token_v2",
-        include_bytes!("../../tests/fixtures/token_v2.wasm"),
-    ),
-    (
-        "account",
-        include_bytes!("../../tests/fixtures/account.wasm"),
-    ),
-];
 
 /// Upload bytes of the `bogus` Wasm: not a Wasm module.
 const BOGUS_WASM: &[u8] = &[0, 0x61, 0x73, 0x6d, 0xff];
 /// The hash `bogus` names when a hash is needed: never uploaded.
 const BOGUS_HASH: [u8; 32] = [0xEE; 32];
-/// The contract `{"contract": i}` names while no contract exists.
+/// The contract a [`ContractRef`] names while no contract exists.
 const ABSENT_CONTRACT: [u8; 32] = [0xCC; 32];
 /// The deepest nesting of frames a workload may ask for.
 const MAX_FRAME_DEPTH: usize = 4;
@@ -163,10 +84,11 @@ pub fn host_identity() -> String {
     )
 }
 
-/// Runs `workload` and returns its report. A malformed workload or a panic
-/// (of the host or of the interpreter) is reported, never propagated, so a
-/// server can go on with the next workload.
-pub fn run(workload: &Value) -> Value {
+/// Runs `workload` and returns its report. A panic (of the host, or of the
+/// interpreter on a workload it refuses, e.g. a transaction inside a frame)
+/// is reported, never propagated, so a server can go on with the next
+/// workload.
+pub fn run(workload: &Workload) -> Value {
     let outcome = catch_unwind(AssertUnwindSafe(|| run_unchecked(workload)));
     let mut report = match outcome {
         Ok(report) => report,
@@ -184,84 +106,24 @@ pub fn run(workload: &Value) -> Value {
 }
 
 // ---------------------------------------------------------------------------
-// Reading the workload
+// The workload's names
 // ---------------------------------------------------------------------------
 
-fn field<'v>(v: &'v Value, k: &str) -> &'v Value {
-    v.get(k)
-        .unwrap_or_else(|| panic!("workload: missing field `{k}` in {v}"))
-}
-
-fn u64_of(v: &Value, k: &str) -> u64 {
-    field(v, k)
-        .as_u64()
-        .unwrap_or_else(|| panic!("workload: `{k}` is not a u64 in {v}"))
-}
-
-fn u32_of(v: &Value, k: &str) -> u32 {
-    u32::try_from(u64_of(v, k)).unwrap_or_else(|_| panic!("workload: `{k}` is not a u32 in {v}"))
-}
-
-fn u8_of(v: &Value, k: &str) -> u8 {
-    u8::try_from(u64_of(v, k)).unwrap_or_else(|_| panic!("workload: `{k}` is not a u8 in {v}"))
-}
-
-fn str_of<'v>(v: &'v Value, k: &str) -> &'v str {
-    field(v, k)
-        .as_str()
-        .unwrap_or_else(|| panic!("workload: `{k}` is not a string in {v}"))
-}
-
-fn bool_of(v: &Value, k: &str) -> bool {
-    v.get(k).and_then(Value::as_bool).unwrap_or(false)
-}
-
-fn list_of<'v>(v: &'v Value, k: &str) -> &'v [Value] {
-    match v.get(k) {
-        None | Some(Value::Null) => &[],
-        Some(l) => l
-            .as_array()
-            .unwrap_or_else(|| panic!("workload: `{k}` is not a list in {v}")),
+fn wasm_bytes(wasm: Wasm) -> &'static [u8] {
+    match wasm {
+        Wasm::FollowerV1 => include_bytes!("../../tests/fixtures/follower_v1.wasm"),
+        Wasm::FollowerV2 => include_bytes!("../../tests/fixtures/follower_v2.wasm"),
+        Wasm::TokenV1 => include_bytes!("../../tests/fixtures/token_v1.wasm"),
+        Wasm::TokenV2 => include_bytes!("../../tests/fixtures/token_v2.wasm"),
+        Wasm::Account => include_bytes!("../../tests/fixtures/account.wasm"),
+        Wasm::Bogus => BOGUS_WASM,
     }
 }
 
-/// The single key of a one-key object (`{"u32": 5}` -> `("u32", 5)`).
-fn tagged(v: &Value) -> (&str, &Value) {
-    match v.as_object() {
-        Some(m) if m.len() == 1 => {
-            let (k, inner) = m.iter().next().expect("one entry");
-            (k.as_str(), inner)
-        }
-        _ => panic!("workload: expected a one-key object, got {v}"),
-    }
-}
-
-fn wasm_bytes(name: &str) -> &'static [u8] {
-    if name == "bogus" {
-        return BOGUS_WASM;
-    }
-    WASMS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, w)| *w)
-        .unwrap_or_else(|| panic!("workload: unknown wasm `{name}`"))
-}
-
-/// The kind of a contract created from the Wasm `name`.
-fn wasm_kind(name: &str) -> &'static str {
-    match name {
-        "follower_v1" | "follower_v2" => "follower",
-        "token_v1" | "token_v2" => "token",
-        "account" => "account",
-        _ => "bogus",
-    }
-}
-
-fn wasm_hash(name: &str) -> [u8; 32] {
-    if name == "bogus" {
-        BOGUS_HASH
-    } else {
-        e2e_testutils::get_wasm_hash(wasm_bytes(name))
+fn wasm_hash(wasm: Wasm) -> [u8; 32] {
+    match wasm {
+        Wasm::Bogus => BOGUS_HASH,
+        w => e2e_testutils::get_wasm_hash(wasm_bytes(w)),
     }
 }
 
@@ -276,12 +138,11 @@ fn sc_symbol(s: &str) -> ScSymbol {
     )
 }
 
-fn storage_type(v: &Value) -> StorageType {
-    match str_of(v, "dur") {
-        "p" => StorageType::Persistent,
-        "t" => StorageType::Temporary,
-        "i" => StorageType::Instance,
-        d => panic!("workload: unknown durability {d:?}"),
+fn storage_type(dur: Durability) -> StorageType {
+    match dur {
+        Durability::Persistent => StorageType::Persistent,
+        Durability::Temporary => StorageType::Temporary,
+        Durability::Instance => StorageType::Instance,
     }
 }
 
@@ -354,7 +215,7 @@ struct Interp<'h> {
     base: Counters,
     records: Vec<Value>,
     /// Every contract created, with its kind.
-    contracts: Vec<(ScAddress, &'static str)>,
+    contracts: Vec<(ScAddress, Kind)>,
     diagnostics: bool,
     metering: bool,
     ledger_seq: u32,
@@ -379,7 +240,7 @@ fn ledger_info(seq: u32) -> LedgerInfo {
     }
 }
 
-fn run_unchecked(workload: &Value) -> Value {
+fn run_unchecked(workload: &Workload) -> Value {
     let host = Host::test_host_with_recording_footprint();
     let ledger_seq = 100;
     host.set_ledger_info(ledger_info(ledger_seq))
@@ -387,8 +248,11 @@ fn run_unchecked(workload: &Value) -> Value {
     host.switch_to_recording_auth(true).expect("recording auth");
     host.set_source_account(account_id(1))
         .expect("source account");
-    let diagnostics = bool_of(workload, "diagnostics");
-    let metering = bool_of(workload, "metering");
+    let Workload {
+        diagnostics,
+        metering,
+        ref ops,
+    } = *workload;
     if metering {
         host.enable_invocation_metering();
     }
@@ -416,7 +280,7 @@ fn run_unchecked(workload: &Value) -> Value {
         tx_written: BTreeSet::new(),
         txs: 0,
     };
-    for (i, op) in list_of(workload, "ops").iter().enumerate() {
+    for (i, op) in ops.iter().enumerate() {
         it.top(&i.to_string(), op);
     }
 
@@ -455,7 +319,7 @@ fn run_unchecked(workload: &Value) -> Value {
         "totals": totals,
         "storage": storage,
         "events": events,
-        "contracts": it.contracts.iter().map(|(c, k)| format!("{k} {c:?}")).collect::<Vec<_>>(),
+        "contracts": it.contracts.iter().map(|(c, k)| format!("{} {c:?}", k.name())).collect::<Vec<_>>(),
         "tx_ledger": ledger,
     })
 }
@@ -536,9 +400,9 @@ impl<'h> Interp<'h> {
 
     // -- names ----------------------------------------------------------------
 
-    fn contract_addr(&self, v: &Value) -> ScAddress {
-        let i = u64_of(v, "contract") as usize;
-        let of_kind: Vec<&ScAddress> = match v.get("kind").and_then(Value::as_str) {
+    fn contract_addr(&self, c: ContractRef) -> ScAddress {
+        let i = usize::from(c.contract);
+        let of_kind: Vec<&ScAddress> = match c.kind {
             Some(k) => self
                 .contracts
                 .iter()
@@ -556,95 +420,67 @@ impl<'h> Interp<'h> {
         }
     }
 
-    fn contract_id(&self, v: &Value) -> ContractId {
-        match self.contract_addr(v) {
+    fn contract_id(&self, c: ContractRef) -> ContractId {
+        match self.contract_addr(c) {
             ScAddress::Contract(id) => id,
             other => panic!("not a contract: {other:?}"),
         }
     }
 
-    /// An address: `{"acct": seed}` or `{"contract": i}`.
-    fn sc_address(&self, v: &Value) -> ScAddress {
-        if v.get("acct").is_some() {
-            ScAddress::Account(account_id(u8_of(v, "acct")))
-        } else {
-            self.contract_addr(v)
+    fn sc_address(&self, a: &Address) -> ScAddress {
+        match a {
+            Address::Account(a) => ScAddress::Account(account_id(a.acct)),
+            Address::Contract(c) => self.contract_addr(*c),
         }
     }
 
-    fn sc_val(&self, v: &Value) -> ScVal {
-        if v.as_str() == Some("void") {
-            return ScVal::Void;
-        }
-        if v.get("contract").is_some() || v.get("acct").is_some() {
-            return ScVal::Address(self.sc_address(v));
-        }
-        let (tag, inner) = tagged(v);
-        match tag {
-            "u32" => ScVal::U32(inner.as_u64().expect("u32") as u32),
-            "i32" => ScVal::I32(inner.as_i64().expect("i32") as i32),
-            "u64" => ScVal::U64(inner.as_u64().expect("u64")),
-            "i128" => {
-                let n: i128 = inner.as_str().expect("i128 string").parse().expect("i128");
-                ScVal::I128(Int128Parts {
-                    hi: (n >> 64) as i64,
-                    lo: n as u64,
-                })
+    fn sc_val(&self, v: &Arg) -> ScVal {
+        match v {
+            Arg::Void => ScVal::Void,
+            Arg::Addr(a) => ScVal::Address(self.sc_address(a)),
+            Arg::U32(n) => ScVal::U32(*n),
+            Arg::I32(n) => ScVal::I32(*n),
+            Arg::U64(n) => ScVal::U64(*n),
+            Arg::I128(n) => ScVal::I128(Int128Parts {
+                hi: (n >> 64) as i64,
+                lo: *n as u64,
+            }),
+            Arg::Sym(s) => ScVal::Symbol(sc_symbol(s)),
+            Arg::Str(s) => {
+                ScVal::String(ScString(s.as_bytes().to_vec().try_into().expect("string")))
             }
-            "sym" => ScVal::Symbol(sc_symbol(inner.as_str().expect("symbol"))),
-            "str" => ScVal::String(ScString(
-                inner
-                    .as_str()
-                    .expect("string")
-                    .as_bytes()
-                    .to_vec()
-                    .try_into()
-                    .expect("string"),
+            Arg::Bytes(len, fill) => ScVal::Bytes(ScBytes(
+                vec![*fill; *len as usize].try_into().expect("bytes"),
             )),
-            "bytes" => {
-                let len = inner[0].as_u64().expect("len") as usize;
-                let fill = inner[1].as_u64().expect("fill") as u8;
-                ScVal::Bytes(ScBytes(vec![fill; len].try_into().expect("bytes")))
+            Arg::Bool(b) => ScVal::Bool(*b),
+            Arg::Vec(items) => {
+                ScVal::Vec(Some(ScVec(self.sc_vals(items).try_into().expect("vec"))))
             }
-            "bool" => ScVal::Bool(inner.as_bool().expect("bool")),
-            "vec" => ScVal::Vec(Some(ScVec(
-                inner
-                    .as_array()
-                    .expect("vec")
+            Arg::Map(entries) => ScVal::Map(Some(ScMap(
+                entries
                     .iter()
-                    .map(|x| self.sc_val(x))
-                    .collect::<Vec<_>>()
-                    .try_into()
-                    .expect("vec"),
-            ))),
-            "map" => ScVal::Map(Some(ScMap(
-                inner
-                    .as_array()
-                    .expect("map")
-                    .iter()
-                    .map(|kv| ScMapEntry {
-                        key: self.sc_val(&kv[0]),
-                        val: self.sc_val(&kv[1]),
+                    .map(|(k, v)| ScMapEntry {
+                        key: self.sc_val(k),
+                        val: self.sc_val(v),
                     })
                     .collect::<Vec<_>>()
                     .try_into()
                     .expect("map"),
             ))),
-            t => panic!("workload: unknown value tag {t:?}"),
         }
     }
 
-    fn sc_vals(&self, list: &[Value]) -> Vec<ScVal> {
+    fn sc_vals(&self, list: &[Arg]) -> Vec<ScVal> {
         list.iter().map(|a| self.sc_val(a)).collect()
     }
 
     // -- host values (metered: built inside the op) -----------------------------
 
-    fn val(&self, v: &Value) -> Result<Val, HostError> {
+    fn val(&self, v: &Arg) -> Result<Val, HostError> {
         Ok(Val::try_from_val(self.host, &self.sc_val(v))?)
     }
 
-    fn vec_obj(&self, list: &[Value]) -> Result<VecObject, HostError> {
+    fn vec_obj(&self, list: &[Arg]) -> Result<VecObject, HostError> {
         let vals = list
             .iter()
             .map(|a| self.val(a))
@@ -662,38 +498,34 @@ impl<'h> Interp<'h> {
 
     // -- XDR built from the workload -------------------------------------------
 
-    fn create_args_v2(&self, c: &Value) -> CreateContractArgsV2 {
+    fn create_args_v2(&self, c: &Create) -> CreateContractArgsV2 {
         CreateContractArgsV2 {
             contract_id_preimage: ContractIdPreimage::Address(ContractIdPreimageFromAddress {
-                address: self.sc_address(field(c, "deployer")),
-                salt: Uint256([u8_of(c, "salt"); 32]),
+                address: self.sc_address(&c.deployer),
+                salt: Uint256([c.salt; 32]),
             }),
-            executable: ContractExecutable::Wasm(Hash(wasm_hash(str_of(c, "wasm")))),
+            executable: ContractExecutable::Wasm(Hash(wasm_hash(c.wasm))),
             constructor_args: self
-                .sc_vals(list_of(c, "ctor"))
+                .sc_vals(c.ctor.as_deref().unwrap_or_default())
                 .try_into()
                 .expect("ctor args"),
         }
     }
 
-    fn invoke_args(&self, c: &Value) -> InvokeContractArgs {
+    fn invoke_args(&self, t: &Target) -> InvokeContractArgs {
         InvokeContractArgs {
-            contract_address: self.contract_addr(c),
-            function_name: sc_symbol(str_of(c, "fn")),
-            args: self
-                .sc_vals(list_of(c, "args"))
-                .try_into()
-                .expect("call args"),
+            contract_address: self.contract_addr(t.contract),
+            function_name: sc_symbol(&t.func),
+            args: self.sc_vals(&t.args).try_into().expect("call args"),
         }
     }
 
-    fn host_fn(&self, f: &Value) -> HostFunction {
-        let (tag, inner) = tagged(f);
-        match tag {
-            "call" => HostFunction::InvokeContract(self.invoke_args(inner)),
-            "create" => {
-                let args = self.create_args_v2(inner);
-                if bool_of(inner, "v2") {
+    fn host_fn(&self, f: &HostFn) -> HostFunction {
+        match f {
+            HostFn::Call(t) => HostFunction::InvokeContract(self.invoke_args(t)),
+            HostFn::Create(c) => {
+                let args = self.create_args_v2(c);
+                if c.v2 {
                     HostFunction::CreateContractV2(args)
                 } else {
                     HostFunction::CreateContract(CreateContractArgs {
@@ -702,40 +534,38 @@ impl<'h> Interp<'h> {
                     })
                 }
             }
-            "upload" => HostFunction::UploadContractWasm(
-                wasm_bytes(inner.as_str().expect("wasm name"))
-                    .try_into()
-                    .expect("wasm"),
-            ),
-            "sac" => HostFunction::CreateContract(CreateContractArgs {
-                contract_id_preimage: ContractIdPreimage::Asset(self.asset(inner)),
+            HostFn::Upload(w) => {
+                HostFunction::UploadContractWasm(wasm_bytes(*w).try_into().expect("wasm"))
+            }
+            HostFn::Sac(a) => HostFunction::CreateContract(CreateContractArgs {
+                contract_id_preimage: ContractIdPreimage::Asset(self.asset(a)),
                 executable: ContractExecutable::StellarAsset,
             }),
-            t => panic!("workload: unknown host function {t:?}"),
         }
     }
 
-    fn asset(&self, a: &Value) -> Asset {
-        if a.as_str() == Some("native") {
-            return Asset::Native;
+    fn asset(&self, a: &language::Asset) -> Asset {
+        match a {
+            language::Asset::Native => Asset::Native,
+            language::Asset::Alphanum4 { code, issuer } => {
+                let mut asset_code = [0u8; 4];
+                for (d, s) in asset_code.iter_mut().zip(code.bytes()) {
+                    *d = s;
+                }
+                Asset::CreditAlphanum4(AlphaNum4 {
+                    asset_code: AssetCode4(asset_code),
+                    issuer: account_id(*issuer),
+                })
+            }
         }
-        let mut code = [0u8; 4];
-        for (d, s) in code.iter_mut().zip(str_of(a, "code").bytes()) {
-            *d = s;
-        }
-        Asset::CreditAlphanum4(AlphaNum4 {
-            asset_code: AssetCode4(code),
-            issuer: account_id(u8_of(a, "issuer")),
-        })
     }
 
-    fn auth_fn(&self, f: &Value) -> SorobanAuthorizedFunction {
-        let (tag, inner) = tagged(f);
-        match tag {
-            "call" => SorobanAuthorizedFunction::ContractFn(self.invoke_args(inner)),
-            "create" => {
-                let args = self.create_args_v2(inner);
-                if bool_of(inner, "v2") {
+    fn auth_fn(&self, f: &AuthFn) -> SorobanAuthorizedFunction {
+        match f {
+            AuthFn::Call(t) => SorobanAuthorizedFunction::ContractFn(self.invoke_args(t)),
+            AuthFn::Create(c) => {
+                let args = self.create_args_v2(c);
+                if c.v2 {
                     SorobanAuthorizedFunction::CreateContractV2HostFn(args)
                 } else {
                     SorobanAuthorizedFunction::CreateContractHostFn(CreateContractArgs {
@@ -744,14 +574,14 @@ impl<'h> Interp<'h> {
                     })
                 }
             }
-            t => panic!("workload: unknown authorized function {t:?}"),
         }
     }
 
-    fn invocation(&self, inv: &Value) -> SorobanAuthorizedInvocation {
+    fn invocation(&self, inv: &Invocation) -> SorobanAuthorizedInvocation {
         SorobanAuthorizedInvocation {
-            function: self.auth_fn(field(inv, "fn")),
-            sub_invocations: list_of(inv, "subs")
+            function: self.auth_fn(&inv.func),
+            sub_invocations: inv
+                .subs
                 .iter()
                 .map(|s| self.invocation(s))
                 .collect::<Vec<_>>()
@@ -760,51 +590,51 @@ impl<'h> Interp<'h> {
         }
     }
 
-    fn auth_entry(&self, e: &Value) -> SorobanAuthorizationEntry {
-        let creds = field(e, "creds");
-        let credentials = if creds.as_str() == Some("source") {
-            SorobanCredentials::SourceAccount
-        } else {
-            let address = SorobanAddressCredentials {
-                address: self.sc_address(field(creds, "addr")),
-                nonce: u64_of(creds, "nonce") as i64,
-                signature_expiration_ledger: self.ledger_seq + u32_of(creds, "exp"),
-                signature: ScVal::Void,
-            };
-            match str_of(creds, "kind") {
-                "address" => SorobanCredentials::Address(address),
-                "v2" => SorobanCredentials::AddressV2(address),
-                "delegates" => SorobanCredentials::AddressWithDelegates(
-                    SorobanAddressCredentialsWithDelegates {
-                        address_credentials: address,
-                        delegates: list_of(creds, "delegates")
-                            .iter()
-                            .map(|d| SorobanDelegateSignature {
-                                address: self.sc_address(d),
-                                signature: ScVal::Void,
-                                nested_delegates: Default::default(),
-                            })
-                            .collect::<Vec<_>>()
-                            .try_into()
-                            .expect("delegates"),
-                    },
-                ),
-                k => panic!("workload: unknown credentials kind {k:?}"),
+    fn auth_entry(&self, e: &AuthEntry) -> SorobanAuthorizationEntry {
+        let credentials = match &e.creds {
+            Credentials::Source => SorobanCredentials::SourceAccount,
+            Credentials::Address(c) => {
+                let address = SorobanAddressCredentials {
+                    address: self.sc_address(&c.addr),
+                    nonce: c.nonce as i64,
+                    signature_expiration_ledger: self.ledger_seq + c.exp,
+                    signature: ScVal::Void,
+                };
+                match c.kind {
+                    CredentialsKind::Address => SorobanCredentials::Address(address),
+                    CredentialsKind::V2 => SorobanCredentials::AddressV2(address),
+                    CredentialsKind::Delegates => SorobanCredentials::AddressWithDelegates(
+                        SorobanAddressCredentialsWithDelegates {
+                            address_credentials: address,
+                            delegates: c
+                                .delegates
+                                .iter()
+                                .map(|d| SorobanDelegateSignature {
+                                    address: self.sc_address(d),
+                                    signature: ScVal::Void,
+                                    nested_delegates: Default::default(),
+                                })
+                                .collect::<Vec<_>>()
+                                .try_into()
+                                .expect("delegates"),
+                        },
+                    ),
+                }
             }
         };
         SorobanAuthorizationEntry {
             credentials,
-            root_invocation: self.invocation(field(e, "root")),
+            root_invocation: self.invocation(&e.root),
         }
     }
 
-    fn auth_entries(&self, list: &[Value]) -> Vec<SorobanAuthorizationEntry> {
+    fn auth_entries(&self, list: &[AuthEntry]) -> Vec<SorobanAuthorizationEntry> {
         list.iter().map(|e| self.auth_entry(e)).collect()
     }
 
     /// The contract-visible `InvokerContractAuthEntry` list of
     /// `authorize_as_curr_contract`, from auth invocations.
-    fn invoker_entry(&self, inv: &Value) -> ScVal {
+    fn invoker_entry(&self, inv: &Invocation) -> ScVal {
         let sym = |s: &str| ScVal::Symbol(sc_symbol(s));
         let vec = |v: Vec<ScVal>| ScVal::Vec(Some(ScVec(v.try_into().expect("vec"))));
         let map = |fields: Vec<(&str, ScVal)>| {
@@ -817,44 +647,38 @@ impl<'h> Interp<'h> {
                     .expect("map"),
             )))
         };
-        let subs = list_of(inv, "subs")
-            .iter()
-            .map(|s| self.invoker_entry(s))
-            .collect();
-        let (tag, f) = tagged(field(inv, "fn"));
-        match tag {
-            "call" => vec(vec![
+        let subs = inv.subs.iter().map(|s| self.invoker_entry(s)).collect();
+        match &inv.func {
+            AuthFn::Call(t) => vec(vec![
                 sym("Contract"),
                 map(vec![
                     (
                         "context",
                         map(vec![
-                            ("args", vec(self.sc_vals(list_of(f, "args")))),
-                            ("contract", ScVal::Address(self.contract_addr(f))),
-                            ("fn_name", sym(str_of(f, "fn"))),
+                            ("args", vec(self.sc_vals(&t.args))),
+                            ("contract", ScVal::Address(self.contract_addr(t.contract))),
+                            ("fn_name", sym(&t.func)),
                         ]),
                     ),
                     ("sub_invocations", vec(subs)),
                 ]),
             ]),
-            "create" => {
+            AuthFn::Create(c) => {
                 let executable = vec(vec![
                     sym("Wasm"),
                     ScVal::Bytes(ScBytes(
-                        wasm_hash(str_of(f, "wasm"))
-                            .to_vec()
-                            .try_into()
-                            .expect("hash"),
+                        wasm_hash(c.wasm).to_vec().try_into().expect("hash"),
                     )),
                 ]);
-                let salt = ScVal::Bytes(ScBytes(
-                    vec![u8_of(f, "salt"); 32].try_into().expect("salt"),
-                ));
-                if bool_of(f, "v2") {
+                let salt = ScVal::Bytes(ScBytes(vec![c.salt; 32].try_into().expect("salt")));
+                if c.v2 {
                     vec(vec![
                         sym("CreateContractWithCtorHostFn"),
                         map(vec![
-                            ("constructor_args", vec(self.sc_vals(list_of(f, "ctor")))),
+                            (
+                                "constructor_args",
+                                vec(self.sc_vals(c.ctor.as_deref().unwrap_or_default())),
+                            ),
                             ("executable", executable),
                             ("salt", salt),
                         ]),
@@ -866,39 +690,36 @@ impl<'h> Interp<'h> {
                     ])
                 }
             }
-            t => panic!("workload: unknown invoker entry {t:?}"),
         }
     }
 
     // -- ops ------------------------------------------------------------------
 
     /// One top-level op.
-    fn top(&mut self, path: &str, op: &Value) {
-        let kind = str_of(op, "op");
-        let name = format!("#{path} {kind}");
-        match kind {
-            "auth" => {
+    fn top(&mut self, path: &str, op: &Op) {
+        let name = format!("#{path} {}", op.name());
+        match op {
+            Op::Auth(mode) => {
                 let from = self.op_mark();
-                let res = match str_of(op, "mode") {
-                    "recording" => self
-                        .host
-                        .switch_to_recording_auth(bool_of(op, "disable_non_root")),
-                    "enforcing" => {
-                        let entries = self.auth_entries(list_of(op, "entries"));
+                let res = match mode {
+                    AuthMode::Recording { disable_non_root } => {
+                        self.host.switch_to_recording_auth(*disable_non_root)
+                    }
+                    AuthMode::Enforcing { entries } => {
+                        let entries = self.auth_entries(entries);
                         self.host.set_authorization_entries(entries)
                     }
-                    m => panic!("workload: unknown auth mode {m:?}"),
                 };
                 let result = res.map_or_else(|e| render_err(&e), |()| "Ok".to_string());
                 self.record(name, from, result, json!({}));
             }
-            "source" => {
+            Op::Source { acct } => {
                 let from = self.op_mark();
-                let res = self.host.set_source_account(account_id(u8_of(op, "acct")));
+                let res = self.host.set_source_account(account_id(*acct));
                 let result = res.map_or_else(|e| render_err(&e), |()| "Ok".to_string());
                 self.record(name, from, result, json!({}));
             }
-            "recorded_auth" => {
+            Op::RecordedAuth => {
                 let from = self.op_mark();
                 let res = self.host.get_recorded_auth_payloads();
                 let result = match res {
@@ -907,34 +728,28 @@ impl<'h> Interp<'h> {
                 };
                 self.record(name, from, result, json!({}));
             }
-            "ledger" => {
+            Op::Ledger { advance } => {
                 let from = self.op_mark();
-                self.ledger_seq += u32_of(op, "advance");
+                self.ledger_seq += advance;
                 let res = self.host.set_ledger_info(ledger_info(self.ledger_seq));
                 let result = res.map_or_else(|e| render_err(&e), |()| "Ok".to_string());
                 self.record(name, from, result, json!({ "seq": self.ledger_seq }));
             }
-            "limited" => {
+            Op::Limited { cpu, mem, body } => {
                 self.fold_segment();
-                self.budget
-                    .reset_limits(u64_of(op, "cpu"), u64_of(op, "mem"))
-                    .expect("limits");
-                let body = field(op, "body");
+                self.budget.reset_limits(*cpu, *mem).expect("limits");
                 assert!(
-                    !matches!(str_of(body, "op"), "limited" | "tx"),
+                    !matches!(**body, Op::Limited { .. } | Op::Tx(_)),
                     "workload: `limited` takes a host op"
                 );
                 self.top(&format!("{path}.0"), body);
                 self.fold_segment();
                 self.budget.reset_unlimited().expect("unlimited budget");
             }
-            "tx" => self.tx(&name, op),
-            "invoke" => {
-                let host_fn = self.host_fn(field(op, "fn"));
-                let entries = op
-                    .get("auth")
-                    .and_then(Value::as_array)
-                    .map(|l| self.auth_entries(l));
+            Op::Tx(tx) => self.tx(&name, tx),
+            Op::Invoke { func, auth } => {
+                let host_fn = self.host_fn(func);
+                let entries = auth.as_deref().map(|l| self.auth_entries(l));
                 let from = self.op_mark();
                 let res = match entries {
                     Some(entries) => self.host.set_authorization_entries(entries),
@@ -946,7 +761,7 @@ impl<'h> Interp<'h> {
                     Err(e) => render_err(e),
                 };
                 if let Ok(ScVal::Address(a @ ScAddress::Contract(_))) = &res {
-                    if let Some(kind) = created_kind(field(op, "fn")) {
+                    if let Some(kind) = func.created_kind() {
                         self.contracts.push((a.clone(), kind));
                     }
                 }
@@ -977,142 +792,158 @@ impl<'h> Interp<'h> {
     }
 
     /// An op that is a host function call (top level or in a frame).
-    fn host_op(&mut self, path: &str, op: &Value, depth: usize) -> Result<Val, HostError> {
+    fn host_op(&mut self, path: &str, op: &Op, depth: usize) -> Result<Val, HostError> {
         let h = self.host;
-        match str_of(op, "op") {
-            "upload" => Ok(h
-                .upload_wasm(h.bytes_new_from_slice(wasm_bytes(str_of(op, "wasm")))?)?
+        match op {
+            Op::Upload { wasm } => Ok(h
+                .upload_wasm(h.bytes_new_from_slice(wasm_bytes(*wasm))?)?
                 .into()),
-            "create" => {
-                let deployer = self.address_obj(self.sc_address(field(op, "deployer")))?;
-                let hash = h.bytes_new_from_slice(&wasm_hash(str_of(op, "wasm")))?;
-                let salt = h.bytes_new_from_slice(&[u8_of(op, "salt"); 32])?;
-                let res = match op.get("ctor") {
-                    None | Some(Value::Null) => h.create_contract(deployer, hash, salt)?,
-                    Some(_) => h.create_contract_with_constructor(
+            Op::Create(c) => {
+                let deployer = self.address_obj(self.sc_address(&c.deployer))?;
+                let hash = h.bytes_new_from_slice(&wasm_hash(c.wasm))?;
+                let salt = h.bytes_new_from_slice(&[c.salt; 32])?;
+                let res = match &c.ctor {
+                    None => h.create_contract(deployer, hash, salt)?,
+                    Some(ctor) => h.create_contract_with_constructor(
                         deployer,
                         hash,
                         salt,
-                        self.vec_obj(list_of(op, "ctor"))?,
+                        self.vec_obj(ctor)?,
                     )?,
                 };
                 // Bookkeeping (measured with the op, alike on both hosts).
                 let addr = h.scaddress_from_address(res)?;
-                self.contracts.push((addr, wasm_kind(str_of(op, "wasm"))));
+                self.contracts.push((addr, c.wasm.kind()));
                 Ok(res.into())
             }
-            "sac" => {
-                let asset = to_xdr(&self.asset(field(op, "asset")));
+            Op::Sac { asset } => {
+                let asset = to_xdr(&self.asset(asset));
                 let res = h.create_asset_contract(h.bytes_new_from_slice(&asset)?)?;
                 let addr = h.scaddress_from_address(res)?;
-                self.contracts.push((addr, "sac"));
+                self.contracts.push((addr, Kind::Sac));
                 Ok(res.into())
             }
-            "call" => {
-                let c = self.address_obj(self.contract_addr(op))?;
-                let f = self.sym(str_of(op, "fn"))?;
-                let args = self.vec_obj(list_of(op, "args"))?;
-                if bool_of(op, "try") {
+            Op::Call(call) => {
+                let c = self.address_obj(self.contract_addr(call.target.contract))?;
+                let f = self.sym(&call.target.func)?;
+                let args = self.vec_obj(&call.target.args)?;
+                if call.try_call {
                     h.try_call(c, f, args)
                 } else {
                     h.call(c, f, args)
                 }
             }
-            "extend" => {
-                let c = self.address_obj(self.contract_addr(op))?;
-                let (t, e) = (
-                    u32_of(op, "threshold").into(),
-                    u32_of(op, "extend_to").into(),
-                );
-                Ok(match str_of(op, "what") {
-                    "instance_and_code" => h.extend_contract_instance_and_code_ttl(c, t, e)?,
-                    "instance" => h.extend_contract_instance_ttl(c, t, e)?,
-                    "code" => h.extend_contract_code_ttl(c, t, e)?,
-                    w => panic!("workload: unknown extension {w:?}"),
+            Op::Extend {
+                contract,
+                what,
+                threshold,
+                extend_to,
+            } => {
+                let c = self.address_obj(self.contract_addr(ContractRef::any(*contract)))?;
+                let (t, e) = ((*threshold).into(), (*extend_to).into());
+                Ok(match what {
+                    TtlScope::InstanceAndCode => {
+                        h.extend_contract_instance_and_code_ttl(c, t, e)?
+                    }
+                    TtlScope::Instance => h.extend_contract_instance_ttl(c, t, e)?,
+                    TtlScope::Code => h.extend_contract_code_ttl(c, t, e)?,
                 }
                 .into())
             }
-            "extend_v2" => {
-                let c = self.address_obj(self.contract_addr(op))?;
-                let scope = match str_of(op, "scope") {
-                    "instance_and_code" => ContractTtlExtension::InstanceAndCode,
-                    "instance" => ContractTtlExtension::Instance,
-                    "code" => ContractTtlExtension::Code,
-                    s => panic!("workload: unknown scope {s:?}"),
+            Op::ExtendV2 {
+                contract,
+                scope,
+                extend_to,
+                min,
+                max,
+            } => {
+                let c = self.address_obj(self.contract_addr(ContractRef::any(*contract)))?;
+                let scope = match scope {
+                    TtlScope::InstanceAndCode => ContractTtlExtension::InstanceAndCode,
+                    TtlScope::Instance => ContractTtlExtension::Instance,
+                    TtlScope::Code => ContractTtlExtension::Code,
                 };
                 Ok(h.extend_contract_instance_and_code_ttl_v2(
                     c,
                     scope,
-                    u32_of(op, "extend_to").into(),
-                    u32_of(op, "min").into(),
-                    u32_of(op, "max").into(),
+                    (*extend_to).into(),
+                    (*min).into(),
+                    (*max).into(),
                 )?
                 .into())
             }
-            "get_executable" => {
-                let a = self.address_obj(self.sc_address(field(op, "addr")))?;
+            Op::GetExecutable { addr } => {
+                let a = self.address_obj(self.sc_address(addr))?;
                 h.get_address_executable(a)
             }
-            "frame" => self.frame(path, op, depth),
+            Op::Frame {
+                contract,
+                body,
+                fail,
+            } => self.frame(path, ContractRef::any(*contract), body, *fail, depth),
             // Inner ops: only meaningful in a frame (at the top level they
             // fail as a contract-less host fails them).
-            "put" => Ok(h
-                .put_contract_data(
-                    self.val(field(op, "key"))?,
-                    self.val(field(op, "val"))?,
-                    storage_type(op),
-                )?
+            Op::Put { key, val, dur } => Ok(h
+                .put_contract_data(self.val(key)?, self.val(val)?, storage_type(*dur))?
                 .into()),
-            "get" => h.get_contract_data(self.val(field(op, "key"))?, storage_type(op)),
-            "has" => Ok(h
-                .has_contract_data(self.val(field(op, "key"))?, storage_type(op))?
+            Op::Get { key, dur } => h.get_contract_data(self.val(key)?, storage_type(*dur)),
+            Op::Has { key, dur } => Ok(h
+                .has_contract_data(self.val(key)?, storage_type(*dur))?
                 .into()),
-            "del" => Ok(h
-                .del_contract_data(self.val(field(op, "key"))?, storage_type(op))?
+            Op::Del { key, dur } => Ok(h
+                .del_contract_data(self.val(key)?, storage_type(*dur))?
                 .into()),
-            "extend_data" => Ok(h
+            Op::ExtendData {
+                key,
+                dur,
+                threshold,
+                extend_to,
+            } => Ok(h
                 .extend_contract_data_ttl(
-                    self.val(field(op, "key"))?,
-                    storage_type(op),
-                    u32_of(op, "threshold").into(),
-                    u32_of(op, "extend_to").into(),
+                    self.val(key)?,
+                    storage_type(*dur),
+                    (*threshold).into(),
+                    (*extend_to).into(),
                 )?
                 .into()),
-            "extend_data_v2" => Ok(h
+            Op::ExtendDataV2 {
+                key,
+                dur,
+                extend_to,
+                min,
+                max,
+            } => Ok(h
                 .extend_contract_data_ttl_v2(
-                    self.val(field(op, "key"))?,
-                    storage_type(op),
-                    u32_of(op, "extend_to").into(),
-                    u32_of(op, "min").into(),
-                    u32_of(op, "max").into(),
+                    self.val(key)?,
+                    storage_type(*dur),
+                    (*extend_to).into(),
+                    (*min).into(),
+                    (*max).into(),
                 )?
                 .into()),
-            "extend_current" => Ok(h
+            Op::ExtendCurrent {
+                threshold,
+                extend_to,
+            } => Ok(h
                 .extend_current_contract_instance_and_code_ttl(
-                    u32_of(op, "threshold").into(),
-                    u32_of(op, "extend_to").into(),
+                    (*threshold).into(),
+                    (*extend_to).into(),
                 )?
                 .into()),
-            "event" => Ok(h
-                .contract_event(
-                    self.vec_obj(list_of(op, "topics"))?,
-                    self.val(field(op, "data"))?,
-                )?
+            Op::Event { topics, data } => Ok(h
+                .contract_event(self.vec_obj(topics)?, self.val(data)?)?
                 .into()),
-            "require_auth" => {
-                let a = self.address_obj(self.sc_address(field(op, "addr")))?;
+            Op::RequireAuth { addr } => {
+                let a = self.address_obj(self.sc_address(addr))?;
                 Ok(h.require_auth(a)?.into())
             }
-            "require_auth_for_args" => {
-                let a = self.address_obj(self.sc_address(field(op, "addr")))?;
-                Ok(
-                    h.require_auth_for_args(a, self.vec_obj(list_of(op, "args"))?)?
-                        .into(),
-                )
+            Op::RequireAuthForArgs { addr, args } => {
+                let a = self.address_obj(self.sc_address(addr))?;
+                Ok(h.require_auth_for_args(a, self.vec_obj(args)?)?.into())
             }
-            "authorize" => {
+            Op::Authorize { entries } => {
                 let list = ScVal::Vec(Some(ScVec(
-                    list_of(op, "entries")
+                    entries
                         .iter()
                         .map(|e| self.invoker_entry(e))
                         .collect::<Vec<_>>()
@@ -1122,26 +953,38 @@ impl<'h> Interp<'h> {
                 let list: VecObject = Val::try_from_val(h, &list)?.try_into()?;
                 Ok(h.authorize_as_curr_contract(list)?.into())
             }
-            "update_wasm" => {
-                let hash = h.bytes_new_from_slice(&wasm_hash(str_of(op, "wasm")))?;
+            Op::UpdateWasm { wasm } => {
+                let hash = h.bytes_new_from_slice(&wasm_hash(*wasm))?;
                 Ok(h.update_current_contract_wasm(hash)?.into())
             }
-            "current_address" => Ok(h.get_current_contract_address()?.into()),
-            k => panic!("workload: unknown op {k:?}"),
+            Op::CurrentAddress => Ok(h.get_current_contract_address()?.into()),
+            Op::Auth(_)
+            | Op::Source { .. }
+            | Op::RecordedAuth
+            | Op::Ledger { .. }
+            | Op::Limited { .. }
+            | Op::Invoke { .. }
+            | Op::Tx(_) => panic!("workload: `{}` is a top-level op", op.name()),
         }
     }
 
     /// A test contract frame running `body`, each inner op recorded.
-    fn frame(&mut self, path: &str, op: &Value, depth: usize) -> Result<Val, HostError> {
+    fn frame(
+        &mut self,
+        path: &str,
+        contract: ContractRef,
+        body: &[Op],
+        fail: bool,
+        depth: usize,
+    ) -> Result<Val, HostError> {
         assert!(depth < MAX_FRAME_DEPTH, "workload: frames nested too deep");
         let h = self.host;
-        let id = self.contract_id(op);
+        let id = self.contract_id(contract);
         let func = self.sym("diff")?;
-        let fail = bool_of(op, "fail");
         h.with_test_contract_frame(id, func, || {
-            for (i, inner) in list_of(op, "body").iter().enumerate() {
+            for (i, inner) in body.iter().enumerate() {
                 let inner_path = format!("{path}.{i}");
-                let name = format!("#{inner_path} {}", str_of(inner, "op"));
+                let name = format!("#{inner_path} {}", inner.name());
                 let from = self.op_mark();
                 let res = self.host_op(&inner_path, inner, depth + 1);
                 let result = match &res {
@@ -1164,7 +1007,7 @@ impl<'h> Interp<'h> {
 
     // -- transactions -----------------------------------------------------------
 
-    fn tx(&mut self, name: &str, op: &Value) {
+    fn tx(&mut self, name: &str, tx: &Tx) {
         // The main host's storage, overlaid with what transactions wrote.
         for (k, e) in self.host.get_stored_entries().expect("stored entries") {
             if let (Some((e, l)), false) = (e, self.tx_written.contains(&k)) {
@@ -1173,38 +1016,46 @@ impl<'h> Interp<'h> {
         }
         self.txs += 1;
         let seed = [self.txs as u8; 32];
-        let host_fn = self.host_fn(field(op, "fn"));
-        let source = account_id(u8_of(op, "source"));
+        let host_fn = self.host_fn(&tx.func);
+        let source = account_id(tx.source);
         let info = ledger_info(self.ledger_seq);
 
         // Simulation, as a client would: with recorded auth, with the given
         // entries, or in two passes (record, set the signatures' expiration,
         // simulate again with the entries: the second pass runs custom
         // accounts' `__check_auth`, so its footprint covers them).
-        let (tag, sim_auth) = tagged(field(op, "sim_auth"));
-        let recording = || {
-            e2e_invoke::RecordingInvocationAuthMode::recording(
-                bool_of(sim_auth, "disable_non_root"),
-                bool_of(sim_auth, "v2"),
-            )
+        let recording = |disable_non_root: bool, v2: bool| {
+            e2e_invoke::RecordingInvocationAuthMode::recording(disable_non_root, v2)
         };
-        let mut sim = match tag {
-            "record" | "two_pass" => self.simulate(name, "", &host_fn, &source, recording(), seed),
-            "enforce" => self.simulate(
+        let mut sim = match &tx.sim_auth {
+            SimAuth::Record {
+                disable_non_root,
+                v2,
+            }
+            | SimAuth::TwoPass {
+                disable_non_root,
+                v2,
+                ..
+            } => self.simulate(
                 name,
                 "",
                 &host_fn,
                 &source,
-                e2e_invoke::RecordingInvocationAuthMode::Enforcing(
-                    self.auth_entries(sim_auth.as_array().expect("entries")),
-                ),
+                recording(*disable_non_root, *v2),
                 seed,
             ),
-            t => panic!("workload: unknown simulation auth {t:?}"),
+            SimAuth::Enforce(entries) => self.simulate(
+                name,
+                "",
+                &host_fn,
+                &source,
+                e2e_invoke::RecordingInvocationAuthMode::Enforcing(self.auth_entries(entries)),
+                seed,
+            ),
         };
-        if tag == "two_pass" {
+        if let SimAuth::TwoPass { exp, .. } = tx.sim_auth {
             let Ok(first) = &sim else { return };
-            let expiration = self.ledger_seq + u32_of(sim_auth, "exp");
+            let expiration = self.ledger_seq + exp;
             let entries = first
                 .auth
                 .iter()
@@ -1238,37 +1089,30 @@ impl<'h> Interp<'h> {
         let mut resources = sim.resources.clone();
         let mut ro = resources.footprint.read_only.to_vec();
         let mut rw = resources.footprint.read_write.to_vec();
-        match str_of(op, "footprint") {
-            "recorded" => {}
-            "drop_ro" if !ro.is_empty() => {
+        match tx.footprint {
+            Footprint::Recorded => {}
+            Footprint::DropRo if !ro.is_empty() => {
                 ro.remove(0);
             }
-            "drop_rw" if !rw.is_empty() => {
+            Footprint::DropRw if !rw.is_empty() => {
                 rw.remove(0);
             }
-            "drop_ro" | "drop_rw" => {}
-            f => panic!("workload: unknown footprint change {f:?}"),
+            Footprint::DropRo | Footprint::DropRw => {}
         }
         resources.footprint = LedgerFootprint {
             read_only: ro.clone().try_into().expect("footprint"),
             read_write: rw.clone().try_into().expect("footprint"),
         };
-        let auth: Vec<SorobanAuthorizationEntry> = match str_of(op, "apply_auth") {
-            "recorded" => sim.auth.clone(),
-            "none" => vec![],
-            a => panic!("workload: unknown apply auth {a:?}"),
+        let auth: Vec<SorobanAuthorizationEntry> = match tx.apply_auth {
+            ApplyAuth::Recorded => sim.auth.clone(),
+            ApplyAuth::Nothing => vec![],
         };
-        let cpu_limit = match op.get("cpu") {
-            None | Some(Value::Null) => u64::MAX,
-            Some(c) => match tagged(c) {
-                ("abs", n) => n.as_u64().expect("cpu"),
-                ("pct", p) => {
-                    u64::from(sim.resources.instructions) * p.as_u64().expect("pct") / 100
-                }
-                (t, _) => panic!("workload: unknown cpu limit {t:?}"),
-            },
+        let cpu_limit = match tx.cpu {
+            None => u64::MAX,
+            Some(CpuLimit::Abs(n)) => n,
+            Some(CpuLimit::Pct(p)) => u64::from(sim.resources.instructions) * p / 100,
         };
-        let mem_limit = op.get("mem").and_then(Value::as_u64).unwrap_or(u64::MAX);
+        let mem_limit = tx.mem.unwrap_or(u64::MAX);
         let restored: Vec<u32> = sim.restored_rw_entry_indices.clone();
         let ledger = &self.ledger;
         let mut entries = Vec::new();
@@ -1368,7 +1212,7 @@ impl<'h> Interp<'h> {
         if let Ok(ScVal::Address(a @ ScAddress::Contract(_))) =
             ScVal::from_xdr(result, Limits::none())
         {
-            if let Some(kind) = created_kind(field(op, "fn")) {
+            if let Some(kind) = tx.func.created_kind() {
                 self.contracts.push((a, kind));
             }
         }
@@ -1413,15 +1257,6 @@ impl<'h> Interp<'h> {
             extra,
         ));
         sim
-    }
-}
-
-/// The kind of the contract a host function creates, if it creates one.
-fn created_kind(host_fn: &Value) -> Option<&'static str> {
-    match tagged(host_fn) {
-        ("create", c) => Some(wasm_kind(str_of(c, "wasm"))),
-        ("sac", _) => Some("sac"),
-        _ => None,
     }
 }
 

@@ -16,7 +16,7 @@
 
 use std::rc::Rc;
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use soroban_env_host::{
     budget::Budget,
     e2e_invoke::{self, InvokeHostFunctionRecordingModeResult, InvokeHostFunctionResult},
@@ -1249,24 +1249,52 @@ fn e2e_operations(run: &mut Run) {
 // JSON
 // ---------------------------------------------------------------------------
 
-fn cost_to_json(c: &Cost) -> Value {
-    json!({
-        "type": c.cost_type,
-        "iterations": c.iterations,
-        "inputs": c.inputs,
-        "cpu": c.cpu,
-        "mem": c.mem,
-    })
+/// The non-zero counters of `costs`, by cost type name, as
+/// `[iterations, inputs, cpu, mem]` (the differential reports' form, which
+/// the test kit's drift reporter reads).
+fn costs_to_json(costs: &[Cost]) -> Value {
+    let mut out = Map::new();
+    for c in costs {
+        if c.iterations != 0 || c.inputs != 0 || c.cpu != 0 || c.mem != 0 {
+            out.insert(
+                c.cost_type.clone(),
+                json!([c.iterations, c.inputs, c.cpu, c.mem]),
+            );
+        }
+    }
+    Value::Object(out)
 }
 
-fn cost_from_json(v: &Value) -> Cost {
-    Cost {
-        cost_type: str_field(v, "type"),
-        iterations: u64_field(v, "iterations"),
-        inputs: u64_field(v, "inputs"),
-        cpu: u64_field(v, "cpu"),
-        mem: u64_field(v, "mem"),
-    }
+/// The inverse of [`costs_to_json`], in XDR order; `all` lists every cost
+/// type (zeros included), as the budget totals do.
+fn costs_from_json(v: &Value, all: bool) -> Vec<Cost> {
+    let map = v
+        .as_object()
+        .unwrap_or_else(|| panic!("JSON costs are not an object: {v}"));
+    ContractCostType::VARIANTS
+        .iter()
+        .filter_map(|ty| {
+            let name = ty.name();
+            let counters = match map.get(name) {
+                Some(c) => {
+                    let n = |k: usize| {
+                        c[k].as_u64()
+                            .unwrap_or_else(|| panic!("JSON cost {name} is not 4 u64s"))
+                    };
+                    [n(0), n(1), n(2), n(3)]
+                }
+                None if all => [0; 4],
+                None => return None,
+            };
+            Some(Cost {
+                cost_type: name.to_string(),
+                iterations: counters[0],
+                inputs: counters[1],
+                cpu: counters[2],
+                mem: counters[3],
+            })
+        })
+        .collect()
 }
 
 fn str_field(v: &Value, k: &str) -> String {
@@ -1286,23 +1314,27 @@ fn array_field<'v>(v: &'v Value, k: &str) -> &'v Vec<Value> {
 }
 
 /// The report as JSON: a deterministic document (arrays keep the
-/// workload's order).
+/// workload's order), in the form of the differential reports (`op`, `cpu`,
+/// `mem`, `costs` by cost type; `totals`, `storage`, `events`), so that one
+/// reporter (`extref_testkit::drift`) compares both.
 pub fn to_json(r: &Report) -> Value {
     json!({
         "host": r.host,
         "protocol": r.protocol,
         "ops": r.ops.iter().map(|o| json!({
-            "name": o.name,
+            "op": o.name,
             "result": o.result,
-            "cpu_insns": o.cpu_insns,
-            "mem_bytes": o.mem_bytes,
-            "costs": o.costs.iter().map(cost_to_json).collect::<Vec<_>>(),
+            "cpu": o.cpu_insns,
+            "mem": o.mem_bytes,
+            "costs": costs_to_json(&o.costs),
         })).collect::<Vec<_>>(),
-        "total_cpu_insns": r.total_cpu_insns,
-        "total_mem_bytes": r.total_mem_bytes,
-        "totals": r.totals.iter().map(cost_to_json).collect::<Vec<_>>(),
-        "final_storage": r.final_storage,
-        "final_events": r.final_events,
+        "totals": {
+            "cpu": r.total_cpu_insns,
+            "mem": r.total_mem_bytes,
+            "costs": costs_to_json(&r.totals),
+        },
+        "storage": r.final_storage,
+        "events": r.final_events,
     })
 }
 
@@ -1314,26 +1346,24 @@ pub fn from_json(v: &Value) -> Report {
             .map(|s| s.as_str().expect("string").to_string())
             .collect()
     };
+    let totals = &v["totals"];
     Report {
         host: str_field(v, "host"),
         protocol: u64_field(v, "protocol") as u32,
         ops: array_field(v, "ops")
             .iter()
             .map(|o| OpRecord {
-                name: str_field(o, "name"),
+                name: str_field(o, "op"),
                 result: str_field(o, "result"),
-                cpu_insns: u64_field(o, "cpu_insns"),
-                mem_bytes: u64_field(o, "mem_bytes"),
-                costs: array_field(o, "costs").iter().map(cost_from_json).collect(),
+                cpu_insns: u64_field(o, "cpu"),
+                mem_bytes: u64_field(o, "mem"),
+                costs: costs_from_json(&o["costs"], false),
             })
             .collect(),
-        total_cpu_insns: u64_field(v, "total_cpu_insns"),
-        total_mem_bytes: u64_field(v, "total_mem_bytes"),
-        totals: array_field(v, "totals")
-            .iter()
-            .map(cost_from_json)
-            .collect(),
-        final_storage: strings("final_storage"),
-        final_events: strings("final_events"),
+        total_cpu_insns: u64_field(totals, "cpu"),
+        total_mem_bytes: u64_field(totals, "mem"),
+        totals: costs_from_json(&totals["costs"], true),
+        final_storage: strings("storage"),
+        final_events: strings("events"),
     }
 }

@@ -3,18 +3,17 @@
 //! identical reports: results, events, ledger changes, storage, metered CPU
 //! instructions and memory bytes, op by op and per cost type.
 //!
-//! The workload language and its one interpreter are
-//! `crates/drift/differential.rs`, compiled here against the fork and in
-//! `crates/drift` against upstream; the reference runs as one subprocess
-//! (`drift-reference --differential`, one workload per line). proptest
-//! generates the workloads here and shrinks a failing one to a minimal
-//! workload, printed as JSON with a readable diff. `PROPTEST_CASES` sets the
-//! number of workloads (default 64), `PROPTEST_RNG_SEED` the seed, and
-//! `DIFFERENTIAL_DUMP=FILE` writes every workload with its report;
-//! `docs/differential.md` has the long run.
-
-// The literal workload of `a_workload_of_every_op_kind_matches_upstream`.
-#![recursion_limit = "512"]
+//! The workload language (`crates/drift/language.rs`, typed: `Workload`,
+//! `Op`…) and its one interpreter (`crates/drift/differential.rs`) are
+//! compiled here against the fork and in `crates/drift` against upstream; the
+//! reference runs as one subprocess (`drift-reference --differential`, one
+//! workload per line, as JSON). proptest generates `Op` values here and
+//! shrinks a failing workload to a minimal one; the test kit's drift
+//! reporter (`extref_testkit::drift`, shared with `no_drift.rs`) compares the
+//! reports and prints the minimal workload as JSON with a readable diff.
+//! `PROPTEST_CASES` sets the number of workloads (default 64),
+//! `PROPTEST_RNG_SEED` the seed, and `DIFFERENTIAL_DUMP=FILE` writes every
+//! workload with its report; `docs/differential.md` has the long run.
 
 #[allow(dead_code)]
 #[path = "../../crates/drift/differential.rs"]
@@ -29,7 +28,12 @@ use std::{
     time::Instant,
 };
 
-use extref_testkit::drift::DriftReference;
+use differential::language::{
+    Address, AddressCredentials, ApplyAuth, Arg, Asset, AuthEntry, AuthFn, AuthMode, Call,
+    ContractRef, CpuLimit, Create, Credentials, CredentialsKind, Durability, Footprint, HostFn,
+    Invocation, Kind, Op, SimAuth, Target, TtlScope, Tx, Wasm, Workload, FIXTURES,
+};
+use extref_testkit::drift::{self, DriftReference};
 
 use proptest::{
     prelude::*,
@@ -58,401 +62,222 @@ fn start_reference() -> DriftReference {
 }
 
 /// Runs `workload` on both hosts, the reference in parallel with the fork.
-fn run_both(reference: &mut DriftReference, workload: &Value) -> (Value, Value) {
-    reference.send(&workload.to_string());
+/// JSON is only the wire to the reference.
+fn run_both(reference: &mut DriftReference, workload: &Workload) -> (Value, Value) {
+    reference.send(&serde_json::to_string(workload).expect("JSON"));
     let fork = differential::run(workload);
     let upstream = serde_json::from_str(&reference.receive()).expect("the reference answers JSON");
     (fork, upstream)
 }
 
-// ---------------------------------------------------------------------------
-// Comparing
-// ---------------------------------------------------------------------------
-
-fn short(v: &Value) -> String {
-    let s = match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if s.len() > 600 {
-        format!("{}… ({} chars)", &s[..600], s.len())
-    } else {
-        s
-    }
-}
-
-/// Every difference between `fork` and `upstream` under `path`, one line
-/// (or block) each: numbers with their signed difference, string lists as
-/// what only one side has.
-fn diff_values(path: &str, fork: &Value, upstream: &Value, out: &mut Vec<String>) {
-    if fork == upstream {
-        return;
-    }
-    match (fork, upstream) {
-        (Value::Object(f), Value::Object(u)) => {
-            let keys: std::collections::BTreeSet<&String> = f.keys().chain(u.keys()).collect();
-            for k in keys {
-                let null = Value::Null;
-                diff_values(
-                    &format!("{path}.{k}"),
-                    f.get(k).unwrap_or(&null),
-                    u.get(k).unwrap_or(&null),
-                    out,
-                );
-            }
-        }
-        (Value::Array(f), Value::Array(u))
-            if f.iter().chain(u).all(Value::is_string) && !path.ends_with(']') =>
-        {
-            let only = |a: &[Value], b: &[Value]| -> Vec<String> {
-                a.iter()
-                    .filter(|x| !b.contains(x))
-                    .map(|x| format!("      {}", short(x)))
-                    .collect()
-            };
-            let (of, ou) = (only(f, u), only(u, f));
-            let mut text = format!("{path}: fork {} items, upstream {}", f.len(), u.len());
-            if of.is_empty() && ou.is_empty() {
-                text.push_str(" (same items, another order)");
-            }
-            if !of.is_empty() {
-                text.push_str(&format!("\n    only in fork:\n{}", of.join("\n")));
-            }
-            if !ou.is_empty() {
-                text.push_str(&format!("\n    only in upstream:\n{}", ou.join("\n")));
-            }
-            out.push(text);
-        }
-        (Value::Array(f), Value::Array(u)) if f.len() == u.len() => {
-            for (i, (a, b)) in f.iter().zip(u).enumerate() {
-                diff_values(&format!("{path}[{i}]"), a, b, out);
-            }
-        }
-        (Value::Number(a), Value::Number(b)) => match (a.as_u64(), b.as_u64()) {
-            (Some(a), Some(b)) => out.push(format!(
-                "{path}: fork {a} upstream {b} ({:+})",
-                a as i128 - b as i128
-            )),
-            _ => out.push(format!("{path}: fork {a} upstream {b}")),
-        },
-        _ => out.push(format!(
-            "{path}:\n    fork:     {}\n    upstream: {}",
-            short(fork),
-            short(upstream)
-        )),
-    }
-}
-
-/// Every difference between two reports, ops named by their workload path
-/// (`#3.1 put` is the second inner op of the fourth op). The `host` field
-/// differs by design and is left out.
-fn diff(fork: &Value, upstream: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    let empty = vec![];
-    let ops = |r: &Value| r["ops"].as_array().unwrap_or(&empty).clone();
-    let (fops, uops) = (ops(fork), ops(upstream));
-    for (i, (f, u)) in fops.iter().zip(&uops).enumerate() {
-        if f["op"] != u["op"] {
-            out.push(format!(
-                "ops[{i}]: the runs diverge (fork `{}`, upstream `{}`); later ops not compared",
-                short(&f["op"]),
-                short(&u["op"])
-            ));
-            break;
-        }
-        let mut lines = Vec::new();
-        diff_values("", f, u, &mut lines);
-        if !lines.is_empty() {
-            out.push(format!(
-                "op `{}` (ops[{i}]):\n  {}",
-                short(&f["op"]),
-                lines.join("\n  ")
-            ));
-        }
-    }
-    if fops.len() != uops.len() {
-        out.push(format!(
-            "op count: fork {} upstream {}",
-            fops.len(),
-            uops.len()
-        ));
-    }
-    let rest = |r: &Value| {
-        let mut r = r.clone();
-        if let Value::Object(m) = &mut r {
-            m.remove("ops");
-            m.remove("host");
-        }
-        r
-    };
-    diff_values("report", &rest(fork), &rest(upstream), &mut out);
-    out
-}
-
-/// Compares the two reports of `workload`: the text of the failure if they
-/// differ, or if either run panicked (a malformed workload or a host panic).
-fn check(workload: &Value, fork: &Value, upstream: &Value) -> Result<(), String> {
-    let fork_host = fork["host"].as_str().unwrap_or_default();
-    let upstream_host = upstream["host"].as_str().unwrap_or_default();
-    if !fork_host.contains("+extref") {
-        return Err(format!("the in-process run is not the fork: {fork_host}"));
-    }
-    if !upstream_host.starts_with("soroban-env 27.0.1 ") || upstream_host.contains("+extref") {
-        return Err(format!(
-            "the reference is not upstream 27.0.1: {upstream_host}"
-        ));
-    }
-    for (side, r) in [("fork", fork), ("upstream", upstream)] {
-        if let Some(p) = r.get("panic") {
-            return Err(format!("the workload panicked on {side}: {}", short(p)));
-        }
-    }
-    let diffs = diff(fork, upstream);
-    if diffs.is_empty() {
-        return Ok(());
-    }
-    Err(format!(
-        "protocol {} drifts from upstream soroban-env-host 27.0.1 ({} difference(s)) on the workload\n{}\n\n{}\n",
-        differential::PROTOCOL,
-        diffs.len(),
-        serde_json::to_string(workload).expect("JSON"),
-        diffs.join("\n\n")
-    ))
+/// The reporter's verdict on the two reports of `workload`.
+fn check(workload: &Workload, fork: &Value, upstream: &Value) -> Result<(), String> {
+    let json = serde_json::to_string(workload).expect("JSON");
+    drift::check(fork, upstream, Some(&json))
 }
 
 // ---------------------------------------------------------------------------
 // Generating workloads
 // ---------------------------------------------------------------------------
 
-type S = BoxedStrategy<Value>;
-
-const FIXTURES: [&str; 5] = [
-    "follower_v1",
-    "follower_v2",
-    "token_v1",
-    "token_v2",
-    "account",
-];
-
-/// A Wasm name: mostly the fixtures, sometimes one never uploaded.
-fn wasm() -> BoxedStrategy<&'static str> {
+/// A Wasm: mostly the fixtures, sometimes one never uploaded.
+fn wasm() -> BoxedStrategy<Wasm> {
     prop_oneof![
         12 => prop::sample::select(&FIXTURES[..]),
-        1 => Just("bogus"),
+        1 => Just(Wasm::Bogus),
     ]
     .boxed()
 }
 
-fn acct() -> S {
-    (1u8..=4).prop_map(|s| json!({ "acct": s })).boxed()
+fn acct() -> BoxedStrategy<Address> {
+    (1u8..=4).prop_map(Address::acct).boxed()
 }
 
-fn contract() -> S {
-    (0u8..6).prop_map(|i| json!({ "contract": i })).boxed()
+fn contract() -> BoxedStrategy<ContractRef> {
+    (0u8..6).prop_map(ContractRef::any).boxed()
 }
 
-/// A contract of a kind (`follower`, `token`, `account`, `sac`).
-fn contract_of(kind: &'static str) -> S {
-    (0u8..3)
-        .prop_map(move |i| json!({ "contract": i, "kind": kind }))
-        .boxed()
+/// A contract of a kind.
+fn contract_of(kind: Kind) -> BoxedStrategy<ContractRef> {
+    (0u8..3).prop_map(move |i| ContractRef::of(kind, i)).boxed()
 }
 
 /// An address: often the default source account (1) or a custom account,
 /// whose authorization transactions can provide.
-fn addr() -> S {
+fn addr() -> BoxedStrategy<Address> {
     prop_oneof![
-        2 => Just(json!({ "acct": 1 })),
+        2 => Just(Address::acct(1)),
         1 => acct(),
-        1 => contract(),
-        2 => contract_of("account"),
+        1 => contract().prop_map(Address::Contract),
+        2 => contract_of(Kind::Account).prop_map(Address::Contract),
     ]
     .boxed()
 }
 
-fn i128_arg() -> S {
+fn i128_arg() -> BoxedStrategy<Arg> {
     prop_oneof![
-        8 => (-3i64..1000).prop_map(|n| n.to_string()),
-        1 => Just(i128::MAX.to_string()),
-        1 => Just(i128::MIN.to_string()),
+        8 => (-3i64..1000).prop_map(i128::from),
+        1 => Just(i128::MAX),
+        1 => Just(i128::MIN),
     ]
-    .prop_map(|n| json!({ "i128": n }))
+    .prop_map(Arg::I128)
     .boxed()
 }
 
-fn u32_arg() -> S {
+fn u32_arg() -> BoxedStrategy<Arg> {
     prop_oneof![8 => 0u32..60, 1 => Just(u32::MAX)]
-        .prop_map(|n| json!({ "u32": n }))
+        .prop_map(Arg::U32)
         .boxed()
 }
 
 /// Symbols: the follower's keys, and the account's instance key.
-fn sym_arg() -> S {
+fn sym_arg() -> BoxedStrategy<Arg> {
     prop_oneof![
         6 => prop::sample::select(&["k", "a"][..]),
         1 => prop::sample::select(&["n", "last_ctx"][..]),
     ]
-    .prop_map(|s| json!({ "sym": s }))
+    .prop_map(Arg::sym)
     .boxed()
 }
 
-fn leaf_arg() -> S {
+fn leaf_arg() -> BoxedStrategy<Arg> {
     prop_oneof![
         3 => u32_arg(),
-        1 => (-5i32..5).prop_map(|n| json!({ "i32": n })),
-        1 => (0u64..3).prop_map(|n| json!({ "u64": n })),
+        1 => (-5i32..5).prop_map(Arg::I32),
+        1 => (0u64..3).prop_map(Arg::U64),
         2 => i128_arg(),
         3 => sym_arg(),
-        1 => prop::sample::select(&["", "x", "hello"][..]).prop_map(|s| json!({ "str": s })),
+        1 => prop::sample::select(&["", "x", "hello"][..]).prop_map(|s| Arg::Str(s.to_string())),
         1 => (prop::sample::select(&[0u32, 1, 32, 100][..]), 0u8..3)
-            .prop_map(|(l, f)| json!({ "bytes": [l, f] })),
-        1 => any::<bool>().prop_map(|b| json!({ "bool": b })),
-        1 => Just(json!("void")),
-        3 => addr(),
+            .prop_map(|(len, fill)| Arg::Bytes(len, fill)),
+        1 => any::<bool>().prop_map(Arg::Bool),
+        1 => Just(Arg::Void),
+        3 => addr().prop_map(Arg::Addr),
     ]
     .boxed()
 }
 
-fn arg() -> S {
+fn arg() -> BoxedStrategy<Arg> {
     leaf_arg()
         .prop_recursive(2, 8, 3, |inner| {
             prop_oneof![
-                prop::collection::vec(inner.clone(), 0..3).prop_map(|v| json!({ "vec": v })),
+                prop::collection::vec(inner.clone(), 0..3).prop_map(Arg::Vec),
                 // A host map's keys are unique and sorted.
                 prop::collection::btree_map(
                     prop::sample::select(&["a", "b", "k"][..]),
                     inner,
                     0..3
                 )
-                .prop_map(|kv| {
-                    let pairs: Vec<Value> = kv
-                        .into_iter()
-                        .map(|(k, v)| json!([{ "sym": k }, v]))
-                        .collect();
-                    json!({ "map": pairs })
-                }),
+                .prop_map(|kv| Arg::Map(kv.into_iter().map(|(k, v)| (Arg::sym(k), v)).collect())),
             ]
         })
         .boxed()
 }
 
 /// A storage key: few enough to collide.
-fn key_arg() -> S {
+fn key_arg() -> BoxedStrategy<Arg> {
     prop_oneof![
-        6 => prop::sample::select(&["k", "a"][..]).prop_map(|s| json!({ "sym": s })),
-        1 => Just(json!({ "u32": 0 })),
-        1 => Just(json!({ "vec": [{ "sym": "Balance" }, { "acct": 1 }] })),
+        6 => prop::sample::select(&["k", "a"][..]).prop_map(Arg::sym),
+        1 => Just(Arg::U32(0)),
+        1 => Just(Arg::Vec(vec![Arg::sym("Balance"), Arg::Addr(Address::acct(1))])),
     ]
     .boxed()
 }
 
-/// A function of the fixtures (follower, token, account, SAC) and the kind
-/// of contract that has it, with arguments of its signature, or (1 in 8)
+/// A function of the fixtures (follower, token, account, SAC) on a contract
+/// of the kind that has it, with arguments of its signature, or (1 in 8)
 /// any contract and arbitrary arguments.
-fn call_spec() -> BoxedStrategy<(Value, String, Vec<Value>)> {
-    let none = || Just(Vec::<Value>::new()).boxed();
+fn call_target() -> BoxedStrategy<Target> {
+    let none = || Just(Vec::<Arg>::new()).boxed();
+    let one = |a: BoxedStrategy<Arg>| a.prop_map(|a| vec![a]).boxed();
+    let addr_arg = || addr().prop_map(Arg::Addr);
     #[allow(clippy::type_complexity)]
-    let typed: Vec<(u32, &'static str, &'static str, BoxedStrategy<Vec<Value>>)> = vec![
-        (2, "follower", "version", none()),
+    let typed: Vec<(u32, Kind, &'static str, BoxedStrategy<Vec<Arg>>)> = vec![
+        (2, Kind::Follower, "version", none()),
+        (3, Kind::Follower, "hello", one(u32_arg())),
         (
             3,
-            "follower",
-            "hello",
-            u32_arg().prop_map(|a| vec![a]).boxed(),
-        ),
-        (
-            3,
-            "follower",
+            Kind::Follower,
             "put",
             (sym_arg(), u32_arg()).prop_map(|(k, v)| vec![k, v]).boxed(),
         ),
-        (
-            3,
-            "follower",
-            "get",
-            sym_arg().prop_map(|k| vec![k]).boxed(),
-        ),
-        (1, "follower", "whoami", none()),
-        (
-            2,
-            "follower",
-            "bump",
-            sym_arg().prop_map(|k| vec![k]).boxed(),
-        ),
-        (1, "token", "version", none()),
-        (1, "token", "admin", none()),
+        (3, Kind::Follower, "get", one(sym_arg())),
+        (1, Kind::Follower, "whoami", none()),
+        (2, Kind::Follower, "bump", one(sym_arg())),
+        (1, Kind::Token, "version", none()),
+        (1, Kind::Token, "admin", none()),
         (
             4,
-            "token",
+            Kind::Token,
             "mint",
-            (addr(), i128_arg()).prop_map(|(a, n)| vec![a, n]).boxed(),
+            (addr_arg(), i128_arg())
+                .prop_map(|(a, n)| vec![a, n])
+                .boxed(),
         ),
-        (2, "token", "balance", addr().prop_map(|a| vec![a]).boxed()),
+        (2, Kind::Token, "balance", one(addr_arg().boxed())),
         (
             4,
-            "token",
+            Kind::Token,
             "transfer",
-            (addr(), addr(), i128_arg())
+            (addr_arg(), addr_arg(), i128_arg())
                 .prop_map(|(a, b, n)| vec![a, b, n])
                 .boxed(),
         ),
         (
             2,
-            "token",
+            Kind::Token,
             "approve",
-            (addr(), addr(), i128_arg())
+            (addr_arg(), addr_arg(), i128_arg())
                 .prop_map(|(a, b, n)| vec![a, b, n])
                 .boxed(),
         ),
         (
             1,
-            "token",
+            Kind::Token,
             "allowance",
-            (addr(), addr()).prop_map(|(a, b)| vec![a, b]).boxed(),
+            (addr_arg(), addr_arg())
+                .prop_map(|(a, b)| vec![a, b])
+                .boxed(),
         ),
         (
             2,
-            "token",
+            Kind::Token,
             "transfer_from",
-            (addr(), addr(), addr(), i128_arg())
+            (addr_arg(), addr_arg(), addr_arg(), i128_arg())
                 .prop_map(|(a, b, c, n)| vec![a, b, c, n])
                 .boxed(),
         ),
-        (1, "token", "sent", addr().prop_map(|a| vec![a]).boxed()),
+        (1, Kind::Token, "sent", one(addr_arg().boxed())),
+        (1, Kind::Token, "__constructor", one(addr_arg().boxed())),
+        (1, Kind::Sac, "name", none()),
+        (1, Kind::Sac, "decimals", none()),
+        (1, Kind::Sac, "balance", one(addr_arg().boxed())),
         (
             1,
-            "token",
-            "__constructor",
-            addr().prop_map(|a| vec![a]).boxed(),
-        ),
-        (1, "sac", "name", none()),
-        (1, "sac", "decimals", none()),
-        (1, "sac", "balance", addr().prop_map(|a| vec![a]).boxed()),
-        (
-            1,
-            "sac",
+            Kind::Sac,
             "mint",
-            (addr(), i128_arg()).prop_map(|(a, n)| vec![a, n]).boxed(),
+            (addr_arg(), i128_arg())
+                .prop_map(|(a, n)| vec![a, n])
+                .boxed(),
         ),
         (
             1,
-            "account",
+            Kind::Account,
             "__check_auth",
-            Just(vec![
-                json!({ "bytes": [32, 1] }),
-                json!("void"),
-                json!({ "vec": [] }),
-            ])
-            .boxed(),
+            Just(vec![Arg::Bytes(32, 1), Arg::Void, Arg::Vec(vec![])]).boxed(),
         ),
-        (1, "follower", "missing_fn", none()),
+        (1, Kind::Follower, "missing_fn", none()),
     ];
     let typed = prop::strategy::Union::new_weighted(
         typed
             .into_iter()
             .map(|(w, kind, name, args)| {
                 let call = (contract_of(kind), args)
-                    .prop_map(move |(c, a)| (c, name.to_string(), a))
+                    .prop_map(move |(contract, args)| Target {
+                        contract,
+                        func: name.to_string(),
+                        args,
+                    })
                     .boxed();
                 (w, call)
             })
@@ -464,45 +289,42 @@ fn call_spec() -> BoxedStrategy<(Value, String, Vec<Value>)> {
         prop::sample::select(names),
         prop::collection::vec(arg(), 0..4),
     )
-        .prop_map(|(c, n, a)| (c, n.to_string(), a));
+        .prop_map(|(contract, name, args)| Target {
+            contract,
+            func: name.to_string(),
+            args,
+        });
     prop_oneof![7 => typed, 1 => random].boxed()
-}
-
-/// `{contract, kind, fn, args}` of a call.
-fn call_target() -> S {
-    call_spec()
-        .prop_map(|(mut c, f, args)| {
-            c["fn"] = json!(f);
-            c["args"] = json!(args);
-            c
-        })
-        .boxed()
 }
 
 /// Constructor arguments fitting the Wasm (a token takes its admin), or
 /// (1 in 5) arbitrary ones.
-fn ctor_for(wasm: &'static str) -> S {
-    let fitting = if wasm.starts_with("token") {
-        addr().prop_map(|a| json!([a])).boxed()
+fn ctor_for(wasm: Wasm) -> BoxedStrategy<Option<Vec<Arg>>> {
+    let fitting = if wasm.kind() == Kind::Token {
+        addr().prop_map(|a| Some(vec![Arg::Addr(a)])).boxed()
     } else {
-        prop_oneof![Just(Value::Null), Just(json!([]))].boxed()
+        prop_oneof![Just(None), Just(Some(vec![]))].boxed()
     };
     prop_oneof![
         4 => fitting,
         1 => prop_oneof![
-            Just(Value::Null),
-            prop::collection::vec(arg(), 0..2).prop_map(Value::from)
+            Just(None),
+            prop::collection::vec(arg(), 0..2).prop_map(Some)
         ],
     ]
     .boxed()
 }
 
-/// `{deployer, wasm, salt, ctor, v2}` of a creation.
-fn create_args(deployer: S) -> S {
+/// A contract creation by `deployer`.
+fn create_args(deployer: BoxedStrategy<Address>) -> BoxedStrategy<Create> {
     (wasm(), deployer, 0u8..4, any::<bool>())
-        .prop_flat_map(|(w, d, salt, v2)| {
-            ctor_for(w).prop_map(move |ctor| {
-                json!({ "deployer": d, "wasm": w, "salt": salt, "ctor": ctor, "v2": v2 })
+        .prop_flat_map(|(wasm, deployer, salt, v2)| {
+            ctor_for(wasm).prop_map(move |ctor| Create {
+                deployer,
+                wasm,
+                salt,
+                ctor,
+                v2,
             })
         })
         .boxed()
@@ -519,36 +341,72 @@ fn ttl() -> BoxedStrategy<u32> {
     .boxed()
 }
 
-fn durability() -> BoxedStrategy<&'static str> {
-    prop::sample::select(&["p", "t", "i"][..]).boxed()
+fn durability() -> BoxedStrategy<Durability> {
+    prop::sample::select(
+        &[
+            Durability::Persistent,
+            Durability::Temporary,
+            Durability::Instance,
+        ][..],
+    )
+    .boxed()
 }
 
-/// An authorized invocation (`{fn, subs}`), sub-invocations `depth` deep.
-fn invocation(depth: u32) -> S {
+fn ttl_scope() -> BoxedStrategy<TtlScope> {
+    prop::sample::select(
+        &[
+            TtlScope::InstanceAndCode,
+            TtlScope::Instance,
+            TtlScope::Code,
+        ][..],
+    )
+    .boxed()
+}
+
+fn asset() -> BoxedStrategy<Asset> {
+    prop_oneof![
+        Just(Asset::Native),
+        (1u8..=2).prop_map(|issuer| Asset::Alphanum4 {
+            code: "USD".to_string(),
+            issuer
+        })
+    ]
+    .boxed()
+}
+
+/// An authorized invocation, sub-invocations `depth` deep.
+fn invocation(depth: u32) -> BoxedStrategy<Invocation> {
     let f = prop_oneof![
-        4 => call_target().prop_map(|c| json!({ "call": c })),
-        1 => create_args(addr()).prop_map(|c| json!({ "create": c })),
+        4 => call_target().prop_map(AuthFn::Call),
+        1 => create_args(addr()).prop_map(AuthFn::Create),
     ];
     if depth == 0 {
-        return f.prop_map(|f| json!({ "fn": f, "subs": [] })).boxed();
+        return f.prop_map(|func| Invocation { func, subs: vec![] }).boxed();
     }
     (f, prop::collection::vec(invocation(depth - 1), 0..2))
-        .prop_map(|(f, subs)| json!({ "fn": f, "subs": subs }))
+        .prop_map(|(func, subs)| Invocation { func, subs })
         .boxed()
 }
 
-fn credentials() -> S {
+fn credentials() -> BoxedStrategy<Credentials> {
     prop_oneof![
-        2 => Just(json!("source")),
+        2 => Just(Credentials::Source),
         3 => (
             addr(),
             0u64..3,
             prop_oneof![0u32..3, 100u32..200],
-            prop::sample::select(&["address", "address", "v2", "delegates"][..]),
+            prop::sample::select(
+                &[
+                    CredentialsKind::Address,
+                    CredentialsKind::Address,
+                    CredentialsKind::V2,
+                    CredentialsKind::Delegates,
+                ][..]
+            ),
             prop::collection::vec(addr(), 0..2),
         )
-            .prop_map(|(a, nonce, exp, kind, delegates)| {
-                json!({ "addr": a, "nonce": nonce, "exp": exp, "kind": kind, "delegates": delegates })
+            .prop_map(|(addr, nonce, exp, kind, delegates)| {
+                Credentials::Address(AddressCredentials { addr, nonce, exp, kind, delegates })
             }),
     ]
     .boxed()
@@ -556,135 +414,133 @@ fn credentials() -> S {
 
 /// Auth entries for `host_fn`: mostly ones whose root is `host_fn` itself
 /// (which can match), sometimes unrelated ones.
-fn auth_entries_for(host_fn: Value) -> S {
-    let root = match host_fn
-        .as_object()
-        .and_then(|m| m.keys().next())
-        .map(String::as_str)
-    {
-        Some("call") | Some("create") => Some(json!({ "fn": host_fn, "subs": [] })),
-        _ => None,
-    };
+fn auth_entries_for(host_fn: HostFn) -> BoxedStrategy<Vec<AuthEntry>> {
+    let root = host_fn
+        .auth_fn()
+        .map(|func| Invocation { func, subs: vec![] });
     let matching = match root {
         Some(root) => credentials()
-            .prop_map(move |c| json!({ "creds": c, "root": root.clone() }))
+            .prop_map(move |creds| AuthEntry {
+                creds,
+                root: root.clone(),
+            })
             .boxed(),
         None => invocation(0)
-            .prop_flat_map(|inv| {
-                credentials().prop_map(move |c| json!({ "creds": c, "root": inv.clone() }))
+            .prop_flat_map(|root| {
+                credentials().prop_map(move |creds| AuthEntry {
+                    creds,
+                    root: root.clone(),
+                })
             })
             .boxed(),
     };
     let unrelated =
-        (credentials(), invocation(1)).prop_map(|(c, inv)| json!({ "creds": c, "root": inv }));
-    prop::collection::vec(prop_oneof![4 => matching, 1 => unrelated], 0..3)
-        .prop_map(Value::from)
-        .boxed()
+        (credentials(), invocation(1)).prop_map(|(creds, root)| AuthEntry { creds, root });
+    prop::collection::vec(prop_oneof![4 => matching, 1 => unrelated], 0..3).boxed()
 }
 
-fn host_fn() -> S {
+fn host_fn() -> BoxedStrategy<HostFn> {
     prop_oneof![
-        8 => call_target().prop_map(|c| json!({ "call": c })),
-        2 => create_args(prop_oneof![3 => (1u8..=2).prop_map(|s| json!({ "acct": s })), 1 => addr()].boxed())
-            .prop_map(|c| json!({ "create": c })),
-        1 => wasm().prop_map(|w| json!({ "upload": w })),
-        1 => prop_oneof![
-            Just(json!("native")),
-            (1u8..=2).prop_map(|i| json!({ "code": "USD", "issuer": i }))
-        ]
-        .prop_map(|a| json!({ "sac": a })),
+        8 => call_target().prop_map(HostFn::Call),
+        2 => create_args(prop_oneof![3 => (1u8..=2).prop_map(Address::acct), 1 => addr()].boxed())
+            .prop_map(HostFn::Create),
+        1 => wasm().prop_map(HostFn::Upload),
+        1 => asset().prop_map(HostFn::Sac),
     ]
     .boxed()
 }
 
+/// `has` (twice as often), `get` or `del` of a key.
+const KEY_READS: [fn(Arg, Durability) -> Op; 4] = [
+    |key, dur| Op::Has { key, dur },
+    |key, dur| Op::Has { key, dur },
+    |key, dur| Op::Get { key, dur },
+    |key, dur| Op::Del { key, dur },
+];
+
 /// An op inside a test contract frame.
-fn inner_op(depth: u32) -> S {
-    let mut ops: Vec<(u32, S)> = vec![
+fn inner_op(depth: u32) -> BoxedStrategy<Op> {
+    let mut ops: Vec<(u32, BoxedStrategy<Op>)> = vec![
         (
             6,
             (key_arg(), arg(), durability())
-                .prop_map(|(k, v, d)| json!({ "op": "put", "key": k, "val": v, "dur": d }))
+                .prop_map(|(key, val, dur)| Op::Put { key, val, dur })
                 .boxed(),
         ),
         (
             4,
             (
-                prop::sample::select(&["has", "has", "get", "del"][..]),
+                prop::sample::select(&KEY_READS[..]),
                 key_arg(),
                 durability(),
             )
-                .prop_map(|(op, k, d)| json!({ "op": op, "key": k, "dur": d }))
+                .prop_map(|(op, key, dur)| op(key, dur))
                 .boxed(),
         ),
         (
             2,
             (key_arg(), durability(), ttl(), ttl())
-                .prop_map(|(k, d, t, e)| {
-                    json!({ "op": "extend_data", "key": k, "dur": d, "threshold": t, "extend_to": e })
+                .prop_map(|(key, dur, threshold, extend_to)| Op::ExtendData {
+                    key,
+                    dur,
+                    threshold,
+                    extend_to,
                 })
                 .boxed(),
         ),
         (
             1,
             (key_arg(), durability(), ttl(), ttl(), ttl())
-                .prop_map(|(k, d, e, min, max)| {
-                    json!({ "op": "extend_data_v2", "key": k, "dur": d, "extend_to": e, "min": min, "max": max })
+                .prop_map(|(key, dur, extend_to, min, max)| Op::ExtendDataV2 {
+                    key,
+                    dur,
+                    extend_to,
+                    min,
+                    max,
                 })
                 .boxed(),
         ),
         (
             1,
             (ttl(), ttl())
-                .prop_map(|(t, e)| json!({ "op": "extend_current", "threshold": t, "extend_to": e }))
+                .prop_map(|(threshold, extend_to)| Op::ExtendCurrent {
+                    threshold,
+                    extend_to,
+                })
                 .boxed(),
         ),
         (
             2,
             (prop::collection::vec(arg(), 0..3), arg())
-                .prop_map(|(t, d)| json!({ "op": "event", "topics": t, "data": d }))
+                .prop_map(|(topics, data)| Op::Event { topics, data })
                 .boxed(),
         ),
-        (
-            2,
-            addr()
-                .prop_map(|a| json!({ "op": "require_auth", "addr": a }))
-                .boxed(),
-        ),
+        (2, addr().prop_map(|addr| Op::RequireAuth { addr }).boxed()),
         (
             1,
             (addr(), prop::collection::vec(arg(), 0..3))
-                .prop_map(|(a, args)| json!({ "op": "require_auth_for_args", "addr": a, "args": args }))
+                .prop_map(|(addr, args)| Op::RequireAuthForArgs { addr, args })
                 .boxed(),
         ),
         (
             1,
             prop::collection::vec(invocation(1), 0..3)
-                .prop_map(|e| json!({ "op": "authorize", "entries": e }))
+                .prop_map(|entries| Op::Authorize { entries })
                 .boxed(),
         ),
-        (
-            1,
-            wasm()
-                .prop_map(|w| json!({ "op": "update_wasm", "wasm": w }))
-                .boxed(),
-        ),
+        (1, wasm().prop_map(|wasm| Op::UpdateWasm { wasm }).boxed()),
         (3, call_op()),
         (
             1,
-            create_args(prop_oneof![contract(), acct()].boxed())
-                .prop_map(|mut c| {
-                    c["op"] = json!("create");
-                    c
-                })
+            create_args(prop_oneof![contract().prop_map(Address::Contract), acct()].boxed())
+                .prop_map(Op::Create)
                 .boxed(),
         ),
         (
             1,
-            addr()
-                .prop_map(|a| json!({ "op": "get_executable", "addr": a }))
-                .boxed(),
+            addr().prop_map(|addr| Op::GetExecutable { addr }).boxed(),
         ),
-        (1, Just(json!({ "op": "current_address" })).boxed()),
+        (1, Just(Op::CurrentAddress).boxed()),
     ];
     if depth > 0 {
         ops.push((1, frame_op(depth - 1)));
@@ -692,46 +548,64 @@ fn inner_op(depth: u32) -> S {
     prop::strategy::Union::new_weighted(ops).boxed()
 }
 
-fn call_op() -> S {
+fn call_op() -> BoxedStrategy<Op> {
     (call_target(), prop::bool::weighted(0.3))
-        .prop_map(|(mut c, t)| {
-            c["op"] = json!("call");
-            c["try"] = json!(t);
-            c
-        })
+        .prop_map(|(target, try_call)| Op::Call(Call { target, try_call }))
         .boxed()
 }
 
-/// A `put` and then an op on the same key and durability (get, has, del,
-/// or a TTL extension of persistent or temporary data): what a random key
+/// An op on a key and durability, given three TTLs it may use.
+type KeyOp = fn(Arg, Durability, u32, u32, u32) -> Op;
+
+/// What follows a `put` on its key and durability: `get`, `has`, `del`, or
+/// a TTL extension (of persistent or temporary data).
+const THEN_USE: [KeyOp; 5] = [
+    |key, dur, _, _, _| Op::Get { key, dur },
+    |key, dur, _, _, _| Op::Has { key, dur },
+    |key, dur, _, _, _| Op::Del { key, dur },
+    |key, dur, a, b, _| Op::ExtendData {
+        key,
+        dur,
+        threshold: a,
+        extend_to: b,
+    },
+    |key, dur, a, b, c| Op::ExtendDataV2 {
+        key,
+        dur,
+        extend_to: a,
+        min: b.min(c),
+        max: b.max(c),
+    },
+];
+
+/// A `put` and then an op on the same key and durability: what a random key
 /// would rarely hit.
-fn put_then_use() -> BoxedStrategy<Vec<Value>> {
+fn put_then_use() -> BoxedStrategy<Vec<Op>> {
     (
         key_arg(),
         arg(),
-        prop_oneof![3 => Just("p"), 2 => Just("t"), 1 => Just("i")],
-        prop::sample::select(&["get", "has", "del", "extend_data", "extend_data_v2"][..]),
+        prop_oneof![
+            3 => Just(Durability::Persistent),
+            2 => Just(Durability::Temporary),
+            1 => Just(Durability::Instance)
+        ],
+        prop::sample::select(&THEN_USE[..]),
         prop_oneof![4 => 0u32..20_000, 1 => ttl()],
         prop_oneof![4 => 0u32..20_000, 1 => ttl()],
         prop_oneof![4 => 0u32..20_000, 1 => ttl()],
     )
         .prop_map(|(key, val, dur, then, a, b, c)| {
-            let put = json!({ "op": "put", "key": key, "val": val, "dur": dur });
-            let then = match then {
-                "extend_data" => json!({
-                    "op": then, "key": key, "dur": dur, "threshold": a, "extend_to": b,
-                }),
-                "extend_data_v2" => json!({
-                    "op": then, "key": key, "dur": dur, "extend_to": a, "min": b.min(c), "max": b.max(c),
-                }),
-                _ => json!({ "op": then, "key": key, "dur": dur }),
+            let put = Op::Put {
+                key: key.clone(),
+                val,
+                dur,
             };
-            vec![put, then]
+            vec![put, then(key, dur, a, b, c)]
         })
         .boxed()
 }
 
-fn frame_op(depth: u32) -> S {
+fn frame_op(depth: u32) -> BoxedStrategy<Op> {
     let chunk = prop_oneof![
         3 => inner_op(depth).prop_map(|op| vec![op]),
         1 => put_then_use(),
@@ -741,57 +615,44 @@ fn frame_op(depth: u32) -> S {
         prop::collection::vec(chunk, 1..5),
         prop::bool::weighted(0.2),
     )
-        .prop_map(|(c, chunks, fail)| {
-            let body: Vec<Value> = chunks.into_iter().flatten().collect();
-            json!({ "op": "frame", "contract": c["contract"], "body": body, "fail": fail })
+        .prop_map(|(c, chunks, fail)| Op::Frame {
+            contract: c.contract,
+            body: chunks.into_iter().flatten().collect(),
+            fail,
         })
         .boxed()
 }
 
 /// An op of the main host (what `limited` may wrap).
-fn host_op() -> S {
+fn host_op() -> BoxedStrategy<Op> {
     prop_oneof![
         8 => call_op(),
         5 => frame_op(1),
-        2 => create_args(addr()).prop_map(|mut c| {
-            c["op"] = json!("create");
-            c
-        }),
-        1 => wasm().prop_map(|w| json!({ "op": "upload", "wasm": w })),
-        1 => prop_oneof![
-            Just(json!("native")),
-            (1u8..=2).prop_map(|i| json!({ "code": "USD", "issuer": i }))
-        ]
-        .prop_map(|a| json!({ "op": "sac", "asset": a })),
-        2 => (
-            contract(),
-            prop::sample::select(&["instance_and_code", "instance", "code"][..]),
-            ttl(),
-            ttl()
-        )
-            .prop_map(|(c, w, t, e)| {
-                json!({ "op": "extend", "contract": c["contract"], "what": w, "threshold": t, "extend_to": e })
+        2 => create_args(addr()).prop_map(Op::Create),
+        1 => wasm().prop_map(|wasm| Op::Upload { wasm }),
+        1 => asset().prop_map(|asset| Op::Sac { asset }),
+        2 => (contract(), ttl_scope(), ttl(), ttl())
+            .prop_map(|(c, what, threshold, extend_to)| Op::Extend {
+                contract: c.contract,
+                what,
+                threshold,
+                extend_to,
             }),
-        1 => (
-            contract(),
-            prop::sample::select(&["instance_and_code", "instance", "code"][..]),
-            ttl(),
-            ttl(),
-            ttl()
-        )
-            .prop_map(|(c, s, e, min, max)| {
-                json!({ "op": "extend_v2", "contract": c["contract"], "scope": s, "extend_to": e, "min": min, "max": max })
+        1 => (contract(), ttl_scope(), ttl(), ttl(), ttl())
+            .prop_map(|(c, scope, extend_to, min, max)| Op::ExtendV2 {
+                contract: c.contract,
+                scope,
+                extend_to,
+                min,
+                max,
             }),
-        1 => addr().prop_map(|a| json!({ "op": "get_executable", "addr": a })),
+        1 => addr().prop_map(|addr| Op::GetExecutable { addr }),
         3 => host_fn()
             .prop_flat_map(|f| {
                 let with_auth = auth_entries_for(f.clone());
                 (Just(f), prop::option::weighted(0.5, with_auth))
             })
-            .prop_map(|(f, auth)| match auth {
-                Some(a) => json!({ "op": "invoke", "fn": f, "auth": a }),
-                None => json!({ "op": "invoke", "fn": f }),
-            }),
+            .prop_map(|(func, auth)| Op::Invoke { func, auth }),
     ]
     .boxed()
 }
@@ -804,14 +665,14 @@ fn limits() -> BoxedStrategy<(u64, u64)> {
         .boxed()
 }
 
-fn tx_op() -> S {
-    let sim_auth = |f: Value| {
+fn tx_op() -> BoxedStrategy<Op> {
+    let sim_auth = |f: HostFn| {
         prop_oneof![
             3 => (any::<bool>(), prop::bool::weighted(0.2))
-                .prop_map(|(d, v2)| json!({ "record": { "disable_non_root": d, "v2": v2 } })),
+                .prop_map(|(disable_non_root, v2)| SimAuth::Record { disable_non_root, v2 }),
             3 => (any::<bool>(), prop::bool::weighted(0.2), prop_oneof![5 => 10u32..1000, 1 => 0u32..2])
-                .prop_map(|(d, v2, exp)| json!({ "two_pass": { "disable_non_root": d, "v2": v2, "exp": exp } })),
-            1 => auth_entries_for(f).prop_map(|e| json!({ "enforce": e })),
+                .prop_map(|(disable_non_root, v2, exp)| SimAuth::TwoPass { disable_non_root, v2, exp }),
+            1 => auth_entries_for(f).prop_map(SimAuth::Enforce),
         ]
     };
     host_fn()
@@ -820,55 +681,77 @@ fn tx_op() -> S {
                 Just(f.clone()),
                 sim_auth(f),
                 1u8..=2,
-                prop_oneof![8 => Just("recorded"), 1 => Just("none")],
-                prop_oneof![8 => Just("recorded"), 1 => Just("drop_ro"), 1 => Just("drop_rw")],
+                prop_oneof![8 => Just(ApplyAuth::Recorded), 1 => Just(ApplyAuth::Nothing)],
                 prop_oneof![
-                    6 => Just(Value::Null),
+                    8 => Just(Footprint::Recorded),
+                    1 => Just(Footprint::DropRo),
+                    1 => Just(Footprint::DropRw)
+                ],
+                prop_oneof![
+                    6 => Just(None),
                     // Applying costs more than simulating (it decodes the
                     // entries' XDR): from half to three times the simulated
                     // instructions.
-                    3 => prop_oneof![3 => 150u64..300, 1 => 50u64..150].prop_map(|p| json!({ "pct": p })),
-                    1 => limits().prop_map(|(c, _)| json!({ "abs": c })),
+                    3 => prop_oneof![3 => 150u64..300, 1 => 50u64..150]
+                        .prop_map(|p| Some(CpuLimit::Pct(p))),
+                    1 => limits().prop_map(|(c, _)| Some(CpuLimit::Abs(c))),
                 ],
-                prop_oneof![6 => Just(Value::Null), 1 => limits().prop_map(|(_, m)| json!(m))],
+                prop_oneof![6 => Just(None), 1 => limits().prop_map(|(_, m)| Some(m))],
             )
         })
-        .prop_map(|(f, sim_auth, source, apply_auth, footprint, cpu, mem)| {
-            json!({
-                "op": "tx", "fn": f, "source": source, "sim_auth": sim_auth,
-                "apply_auth": apply_auth, "footprint": footprint, "cpu": cpu, "mem": mem,
-            })
-        })
+        .prop_map(
+            |(func, sim_auth, source, apply_auth, footprint, cpu, mem)| {
+                Op::Tx(Tx {
+                    func,
+                    source,
+                    sim_auth,
+                    apply_auth,
+                    footprint,
+                    cpu,
+                    mem,
+                })
+            },
+        )
         .boxed()
 }
 
-fn top_op() -> S {
+fn top_op() -> BoxedStrategy<Op> {
     prop_oneof![
         20 => host_op(),
         6 => tx_op(),
-        3 => (limits(), host_op())
-            .prop_map(|((cpu, mem), body)| json!({ "op": "limited", "cpu": cpu, "mem": mem, "body": body })),
-        1 => any::<bool>().prop_map(|d| json!({ "op": "auth", "mode": "recording", "disable_non_root": d })),
+        3 => (limits(), host_op()).prop_map(|((cpu, mem), body)| Op::Limited {
+            cpu,
+            mem,
+            body: Box::new(body)
+        }),
+        1 => any::<bool>()
+            .prop_map(|disable_non_root| Op::Auth(AuthMode::Recording { disable_non_root })),
         1 => host_fn()
             .prop_flat_map(auth_entries_for)
-            .prop_map(|e| json!({ "op": "auth", "mode": "enforcing", "entries": e })),
-        1 => (1u8..=4).prop_map(|s| json!({ "op": "source", "acct": s })),
-        1 => Just(json!({ "op": "recorded_auth" })),
+            .prop_map(|entries| Op::Auth(AuthMode::Enforcing { entries })),
+        1 => (1u8..=4).prop_map(|acct| Op::Source { acct }),
+        1 => Just(Op::RecordedAuth),
         1 => prop_oneof![0u32..20, 4000u32..6000, 500_000u32..600_000]
-            .prop_map(|n| json!({ "op": "ledger", "advance": n })),
+            .prop_map(|advance| Op::Ledger { advance }),
     ]
     .boxed()
 }
 
 /// Setup: upload a fixture and create a contract from it (deployed by an
 /// account, so that recording auth lets it through).
-fn setup(wasm: &'static str, salt: u8) -> S {
+fn setup(wasm: Wasm, salt: u8) -> BoxedStrategy<Vec<Op>> {
     (acct(), ctor_for(wasm))
         .prop_map(move |(deployer, ctor)| {
-            json!([
-                { "op": "upload", "wasm": wasm },
-                { "op": "create", "wasm": wasm, "deployer": deployer, "salt": salt, "ctor": ctor },
-            ])
+            vec![
+                Op::Upload { wasm },
+                Op::Create(Create {
+                    deployer,
+                    wasm,
+                    salt,
+                    ctor,
+                    v2: false,
+                }),
+            ]
         })
         .boxed()
 }
@@ -876,15 +759,15 @@ fn setup(wasm: &'static str, salt: u8) -> S {
 /// A workload: a setup (most often a follower, a token and a custom
 /// account, each of which shrinking may drop, and up to 2 more contracts),
 /// then up to 15 random ops.
-fn workload() -> S {
-    let version = |a: &'static str, b: &'static str| prop::sample::select(vec![a, b]);
+fn workload() -> BoxedStrategy<Workload> {
+    let version = |a: Wasm, b: Wasm| prop::sample::select(vec![a, b]);
     let each_kind = (
-        prop::option::weighted(0.9, version("follower_v1", "follower_v2")),
-        prop::option::weighted(0.9, version("token_v1", "token_v2")),
-        prop::option::weighted(0.9, Just("account")),
+        prop::option::weighted(0.9, version(Wasm::FollowerV1, Wasm::FollowerV2)),
+        prop::option::weighted(0.9, version(Wasm::TokenV1, Wasm::TokenV2)),
+        prop::option::weighted(0.9, Just(Wasm::Account)),
     )
         .prop_flat_map(|(f, t, a)| {
-            let one = |w: Option<&'static str>, salt: u8| match w {
+            let one = |w: Option<Wasm>, salt: u8| match w {
                 Some(w) => setup(w, salt).prop_map(Some).boxed(),
                 None => Just(None).boxed(),
             };
@@ -902,14 +785,18 @@ fn workload() -> S {
         prop::collection::vec(top_op(), 0..16),
     )
         .prop_map(|(diagnostics, metering, (f, t, a), more, ops)| {
-            let mut all: Vec<Value> = [f, t, a]
+            let mut all: Vec<Op> = [f, t, a]
                 .into_iter()
                 .flatten()
                 .chain(more)
-                .flat_map(|s| s.as_array().cloned().unwrap_or_default())
+                .flatten()
                 .collect();
             all.extend(ops);
-            json!({ "diagnostics": diagnostics, "metering": metering, "ops": all })
+            Workload {
+                diagnostics,
+                metering,
+                ops: all,
+            }
         })
         .boxed()
 }
@@ -1048,9 +935,10 @@ fn generated_workloads_match_upstream() {
 
 /// Runs one workload (e.g. a minimal failing one, as a regression test) on
 /// both hosts, asserts the reports are equal, and returns the fork's.
-fn assert_matches_upstream(workload: &Value) -> Value {
+fn assert_matches_upstream(workload: &Workload) -> Value {
     let mut reference = start_reference();
     let (fork, upstream) = run_both(&mut reference, workload);
+    print!("{}", drift::table(&fork, &upstream));
     if let Err(e) = check(workload, &fork, &upstream) {
         panic!("{e}");
     }
@@ -1063,86 +951,276 @@ fn assert_matches_upstream(workload: &Value) -> Value {
 /// and the hosts agree on all of it.
 #[test]
 fn a_workload_of_every_op_kind_matches_upstream() {
-    let w = json!({ "diagnostics": true, "metering": false, "ops": [
-        { "op": "upload", "wasm": "follower_v1" },
-        { "op": "upload", "wasm": "follower_v2" },
-        { "op": "upload", "wasm": "token_v1" },
-        { "op": "upload", "wasm": "account" },
-        { "op": "upload", "wasm": "bogus" },
-        { "op": "create", "wasm": "follower_v1", "deployer": { "acct": 2 }, "salt": 1, "ctor": null },
-        { "op": "create", "wasm": "token_v1", "deployer": { "acct": 2 }, "salt": 2, "ctor": [{ "acct": 3 }] },
-        { "op": "create", "wasm": "account", "deployer": { "acct": 2 }, "salt": 3, "ctor": [] },
-        { "op": "sac", "asset": "native" },
-        { "op": "call", "contract": 0, "fn": "hello", "args": [{ "u32": 41 }], "try": false },
-        { "op": "call", "contract": 1, "fn": "mint", "args": [{ "contract": 2 }, { "i128": "100" }], "try": false },
-        { "op": "call", "contract": 0, "fn": "missing_fn", "args": [], "try": true },
-        { "op": "recorded_auth" },
-        { "op": "frame", "contract": 0, "fail": false, "body": [
-            { "op": "put", "key": { "sym": "t" }, "val": { "u32": 1 }, "dur": "t" },
-            { "op": "put", "key": { "sym": "i" }, "val": { "vec": [{ "u32": 1 }] }, "dur": "i" },
-            { "op": "has", "key": { "sym": "t" }, "dur": "t" },
-            { "op": "extend_data", "key": { "sym": "t" }, "dur": "t", "threshold": 10, "extend_to": 100 },
-            { "op": "extend_data_v2", "key": { "sym": "t" }, "dur": "t", "extend_to": 200, "min": 1, "max": 50 },
-            { "op": "extend_current", "threshold": 5000, "extend_to": 9000 },
-            { "op": "event", "topics": [{ "sym": "x" }], "data": { "u32": 5 } },
-            { "op": "require_auth", "addr": { "acct": 4 } },
-            { "op": "require_auth_for_args", "addr": { "contract": 2 }, "args": [{ "u32": 1 }] },
-            { "op": "authorize", "entries": [{ "fn": { "create": { "deployer": { "contract": 0 }, "wasm": "follower_v1", "salt": 9, "ctor": [], "v2": true } }, "subs": [] }] },
-            { "op": "create", "wasm": "follower_v1", "deployer": { "contract": 0 }, "salt": 9, "ctor": [], "v2": true },
-            { "op": "get_executable", "addr": { "contract": 1 } },
-            { "op": "current_address" },
-            { "op": "update_wasm", "wasm": "follower_v2" },
-            { "op": "del", "key": { "sym": "t" }, "dur": "t" },
-            { "op": "has", "key": { "sym": "t" }, "dur": "t" },
-            { "op": "frame", "contract": 1, "fail": true, "body": [
-                { "op": "put", "key": { "sym": "k" }, "val": { "u32": 2 }, "dur": "p" },
-            ] },
-        ] },
-        { "op": "call", "contract": 0, "fn": "version", "args": [], "try": false },
-        { "op": "extend", "contract": 0, "what": "instance_and_code", "threshold": 5000, "extend_to": 10_000 },
-        { "op": "extend", "contract": 1, "what": "code", "threshold": 5000, "extend_to": 7_000_000 },
-        { "op": "extend_v2", "contract": 1, "scope": "instance", "extend_to": 20_000, "min": 1, "max": 100_000 },
-        { "op": "get_executable", "addr": { "acct": 1 } },
-        { "op": "limited", "cpu": 100_000, "mem": 10_000_000, "body":
-            { "op": "call", "contract": 0, "fn": "hello", "args": [{ "u32": 1 }], "try": false } },
-        { "op": "limited", "cpu": 100_000_000, "mem": 50_000, "body":
-            { "op": "call", "contract": 0, "fn": "hello", "args": [{ "u32": 1 }], "try": false } },
-        { "op": "source", "acct": 3 },
-        { "op": "invoke",
-          "fn": { "call": { "contract": 1, "fn": "mint", "args": [{ "acct": 3 }, { "i128": "5" }] } },
-          "auth": [{ "creds": "source", "root": { "fn": { "call": { "contract": 1, "fn": "mint", "args": [{ "acct": 3 }, { "i128": "5" }] } }, "subs": [] } }] },
-        { "op": "invoke",
-          "fn": { "create": { "deployer": { "acct": 3 }, "wasm": "follower_v1", "salt": 5, "ctor": [], "v2": true } },
-          "auth": [{ "creds": { "addr": { "acct": 3 }, "nonce": 1, "exp": 10, "kind": "address", "delegates": [] },
-                     "root": { "fn": { "create": { "deployer": { "acct": 3 }, "wasm": "follower_v1", "salt": 5, "ctor": [], "v2": true } }, "subs": [] } }] },
-        { "op": "auth", "mode": "recording", "disable_non_root": false },
-        { "op": "ledger", "advance": 5000 },
-        { "op": "tx", "fn": { "call": { "contract": 1, "fn": "transfer", "args": [{ "contract": 2 }, { "acct": 4 }, { "i128": "10" }] } },
-          "source": 1, "sim_auth": { "two_pass": { "disable_non_root": false, "v2": false, "exp": 100 } },
-          "apply_auth": "recorded", "footprint": "recorded", "cpu": null, "mem": null },
-        { "op": "tx", "fn": { "call": { "contract": 1, "fn": "balance", "args": [{ "acct": 4 }] } },
-          "source": 1, "sim_auth": { "record": { "disable_non_root": false, "v2": false } },
-          "apply_auth": "recorded", "footprint": "recorded", "cpu": { "pct": 90 }, "mem": null },
-        { "op": "tx", "fn": { "create": { "deployer": { "acct": 1 }, "wasm": "follower_v2", "salt": 7, "ctor": [], "v2": true } },
-          "source": 1, "sim_auth": { "record": { "disable_non_root": true, "v2": true } },
-          "apply_auth": "recorded", "footprint": "recorded", "cpu": null, "mem": null },
-        { "op": "tx", "fn": { "call": { "contract": 0, "fn": "put", "args": [{ "sym": "k" }, { "u32": 3 }] } },
-          "source": 1, "sim_auth": { "record": { "disable_non_root": false, "v2": false } },
-          "apply_auth": "recorded", "footprint": "drop_rw", "cpu": null, "mem": null },
-        { "op": "tx", "fn": { "upload": "token_v2" },
-          "source": 2, "sim_auth": { "enforce": [] },
-          "apply_auth": "none", "footprint": "recorded", "cpu": null, "mem": null },
-    ]});
-    let fork = assert_matches_upstream(&w);
-    for op in fork["ops"].as_array().expect("ops") {
-        println!(
-            "{:<28} {:>10} {:>10}  {}",
-            op["op"].as_str().unwrap_or_default(),
-            op["cpu"],
-            op["mem"],
-            short(&op["result"]).chars().take(90).collect::<String>()
-        );
+    let acct = Address::acct;
+    let contract = |i| Address::Contract(ContractRef::any(i));
+    let a_acct = |seed| Arg::Addr(acct(seed));
+    let target = |contract: u8, func: &str, args: Vec<Arg>| Target {
+        contract: ContractRef::any(contract),
+        func: func.to_string(),
+        args,
+    };
+    let call = |contract: u8, func: &str, args: Vec<Arg>, try_call: bool| {
+        Op::Call(Call {
+            target: target(contract, func, args),
+            try_call,
+        })
+    };
+    let create = |deployer: Address, wasm: Wasm, salt: u8, ctor: Option<Vec<Arg>>| Create {
+        deployer,
+        wasm,
+        salt,
+        ctor,
+        v2: false,
+    };
+    let create_v2 = |deployer: Address, wasm: Wasm, salt: u8| Create {
+        deployer,
+        wasm,
+        salt,
+        ctor: Some(vec![]),
+        v2: true,
+    };
+    let root = |func: AuthFn| Invocation { func, subs: vec![] };
+    let (t, k) = (Arg::sym("t"), Arg::sym("k"));
+    let tx = |func: HostFn, source: u8, sim_auth: SimAuth| Tx {
+        func,
+        source,
+        sim_auth,
+        apply_auth: ApplyAuth::Recorded,
+        footprint: Footprint::Recorded,
+        cpu: None,
+        mem: None,
+    };
+    let record = |disable_non_root: bool, v2: bool| SimAuth::Record {
+        disable_non_root,
+        v2,
+    };
+    let mint = target(1, "mint", vec![a_acct(3), Arg::I128(5)]);
+    let hello_1 = call(0, "hello", vec![Arg::U32(1)], false);
+
+    let w = Workload {
+        diagnostics: true,
+        metering: false,
+        ops: vec![
+            Op::Upload {
+                wasm: Wasm::FollowerV1,
+            },
+            Op::Upload {
+                wasm: Wasm::FollowerV2,
+            },
+            Op::Upload {
+                wasm: Wasm::TokenV1,
+            },
+            Op::Upload {
+                wasm: Wasm::Account,
+            },
+            Op::Upload { wasm: Wasm::Bogus },
+            Op::Create(create(acct(2), Wasm::FollowerV1, 1, None)),
+            Op::Create(create(acct(2), Wasm::TokenV1, 2, Some(vec![a_acct(3)]))),
+            Op::Create(create(acct(2), Wasm::Account, 3, Some(vec![]))),
+            Op::Sac {
+                asset: Asset::Native,
+            },
+            call(0, "hello", vec![Arg::U32(41)], false),
+            call(
+                1,
+                "mint",
+                vec![Arg::Addr(contract(2)), Arg::I128(100)],
+                false,
+            ),
+            call(0, "missing_fn", vec![], true),
+            Op::RecordedAuth,
+            Op::Frame {
+                contract: 0,
+                fail: false,
+                body: vec![
+                    Op::Put {
+                        key: t.clone(),
+                        val: Arg::U32(1),
+                        dur: Durability::Temporary,
+                    },
+                    Op::Put {
+                        key: Arg::sym("i"),
+                        val: Arg::Vec(vec![Arg::U32(1)]),
+                        dur: Durability::Instance,
+                    },
+                    Op::Has {
+                        key: t.clone(),
+                        dur: Durability::Temporary,
+                    },
+                    Op::ExtendData {
+                        key: t.clone(),
+                        dur: Durability::Temporary,
+                        threshold: 10,
+                        extend_to: 100,
+                    },
+                    Op::ExtendDataV2 {
+                        key: t.clone(),
+                        dur: Durability::Temporary,
+                        extend_to: 200,
+                        min: 1,
+                        max: 50,
+                    },
+                    Op::ExtendCurrent {
+                        threshold: 5000,
+                        extend_to: 9000,
+                    },
+                    Op::Event {
+                        topics: vec![Arg::sym("x")],
+                        data: Arg::U32(5),
+                    },
+                    Op::RequireAuth { addr: acct(4) },
+                    Op::RequireAuthForArgs {
+                        addr: contract(2),
+                        args: vec![Arg::U32(1)],
+                    },
+                    Op::Authorize {
+                        entries: vec![root(AuthFn::Create(create_v2(
+                            contract(0),
+                            Wasm::FollowerV1,
+                            9,
+                        )))],
+                    },
+                    Op::Create(create_v2(contract(0), Wasm::FollowerV1, 9)),
+                    Op::GetExecutable { addr: contract(1) },
+                    Op::CurrentAddress,
+                    Op::UpdateWasm {
+                        wasm: Wasm::FollowerV2,
+                    },
+                    Op::Del {
+                        key: t.clone(),
+                        dur: Durability::Temporary,
+                    },
+                    Op::Has {
+                        key: t.clone(),
+                        dur: Durability::Temporary,
+                    },
+                    Op::Frame {
+                        contract: 1,
+                        fail: true,
+                        body: vec![Op::Put {
+                            key: k.clone(),
+                            val: Arg::U32(2),
+                            dur: Durability::Persistent,
+                        }],
+                    },
+                ],
+            },
+            call(0, "version", vec![], false),
+            Op::Extend {
+                contract: 0,
+                what: TtlScope::InstanceAndCode,
+                threshold: 5000,
+                extend_to: 10_000,
+            },
+            Op::Extend {
+                contract: 1,
+                what: TtlScope::Code,
+                threshold: 5000,
+                extend_to: 7_000_000,
+            },
+            Op::ExtendV2 {
+                contract: 1,
+                scope: TtlScope::Instance,
+                extend_to: 20_000,
+                min: 1,
+                max: 100_000,
+            },
+            Op::GetExecutable { addr: acct(1) },
+            Op::Limited {
+                cpu: 100_000,
+                mem: 10_000_000,
+                body: Box::new(hello_1.clone()),
+            },
+            Op::Limited {
+                cpu: 100_000_000,
+                mem: 50_000,
+                body: Box::new(hello_1),
+            },
+            Op::Source { acct: 3 },
+            Op::Invoke {
+                func: HostFn::Call(mint.clone()),
+                auth: Some(vec![AuthEntry {
+                    creds: Credentials::Source,
+                    root: root(AuthFn::Call(mint)),
+                }]),
+            },
+            Op::Invoke {
+                func: HostFn::Create(create_v2(acct(3), Wasm::FollowerV1, 5)),
+                auth: Some(vec![AuthEntry {
+                    creds: Credentials::Address(AddressCredentials {
+                        addr: acct(3),
+                        nonce: 1,
+                        exp: 10,
+                        kind: CredentialsKind::Address,
+                        delegates: vec![],
+                    }),
+                    root: root(AuthFn::Create(create_v2(acct(3), Wasm::FollowerV1, 5))),
+                }]),
+            },
+            Op::Auth(AuthMode::Recording {
+                disable_non_root: false,
+            }),
+            Op::Ledger { advance: 5000 },
+            Op::Tx(tx(
+                HostFn::Call(target(
+                    1,
+                    "transfer",
+                    vec![Arg::Addr(contract(2)), a_acct(4), Arg::I128(10)],
+                )),
+                1,
+                SimAuth::TwoPass {
+                    disable_non_root: false,
+                    v2: false,
+                    exp: 100,
+                },
+            )),
+            Op::Tx(Tx {
+                cpu: Some(CpuLimit::Pct(90)),
+                ..tx(
+                    HostFn::Call(target(1, "balance", vec![a_acct(4)])),
+                    1,
+                    record(false, false),
+                )
+            }),
+            Op::Tx(tx(
+                HostFn::Create(create_v2(acct(1), Wasm::FollowerV2, 7)),
+                1,
+                record(true, true),
+            )),
+            Op::Tx(Tx {
+                footprint: Footprint::DropRw,
+                ..tx(
+                    HostFn::Call(target(0, "put", vec![k, Arg::U32(3)])),
+                    1,
+                    record(false, false),
+                )
+            }),
+            Op::Tx(Tx {
+                apply_auth: ApplyAuth::Nothing,
+                ..tx(HostFn::Upload(Wasm::TokenV2), 2, SimAuth::Enforce(vec![]))
+            }),
+        ],
+    };
+
+    // The wire form: every op's tag is the name its records carry, and the
+    // workload survives the trip to the reference.
+    fn tags_are_names(ops: &[Op]) {
+        for op in ops {
+            let wire = serde_json::to_value(op).expect("JSON");
+            assert_eq!(wire["op"], op.name(), "{wire}");
+            if let Op::Frame { body, .. } = op {
+                tags_are_names(body);
+            }
+        }
     }
+    tags_are_names(&w.ops);
+    let wire = serde_json::to_string(&w).expect("JSON");
+    assert_eq!(
+        serde_json::from_str::<Workload>(&wire).expect("a workload"),
+        w
+    );
+
+    let fork = assert_matches_upstream(&w);
     let result = |name: &str| -> String {
         fork["ops"]
             .as_array()
@@ -1208,7 +1286,8 @@ fn a_workload_of_every_op_kind_matches_upstream() {
 }
 
 /// The failure text names the op and the field that differs, with both
-/// values and the signed difference.
+/// values and the signed difference: the test kit's reporter, shared with
+/// `no_drift.rs`, on this test's reports.
 #[test]
 fn a_drift_is_reported_by_op_and_cost_type() {
     let upstream = json!({
@@ -1228,7 +1307,7 @@ fn a_drift_is_reported_by_op_and_cost_type() {
     fork["ops"][0]["costs"]["MemCpy"][2] = json!(47);
     fork["ops"][1]["events"] = json!(["a", "c"]);
     fork["totals"]["cpu"] = json!(112);
-    let diffs = diff(&fork, &upstream);
+    let diffs = drift::diff(&fork, &upstream);
     let text = diffs.join("\n");
     assert_eq!(diffs.len(), 3, "{text}");
     assert!(diffs[0].starts_with("op `#0 call` (ops[0]):"), "{text}");
@@ -1244,6 +1323,18 @@ fn a_drift_is_reported_by_op_and_cost_type() {
     assert!(diffs[1].contains("only in fork:\n      c"), "{text}");
     assert!(diffs[1].contains("only in upstream:\n      b"), "{text}");
     assert_eq!(diffs[2], "report.totals.cpu: fork 112 upstream 105 (+7)");
-    assert!(diff(&upstream, &upstream).is_empty());
-    assert!(check(&json!({}), &fork, &upstream).is_err());
+    assert!(drift::diff(&upstream, &upstream).is_empty());
+    let w = Workload {
+        diagnostics: false,
+        metering: false,
+        ops: vec![],
+    };
+    let failure = check(&w, &fork, &upstream).expect_err("a drift");
+    assert!(
+        failure.contains(
+            r#"on the workload
+{"diagnostics":false,"metering":false,"ops":[]}"#
+        ),
+        "{failure}"
+    );
 }

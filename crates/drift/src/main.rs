@@ -11,8 +11,9 @@
 //! - `report`: answers the JSON report on one line.
 //!
 //! With `--differential` (for `tests/tests/differential.rs`) it reads one
-//! generated workload (JSON, `../differential.rs`) per stdin line and answers
-//! its JSON report on one line, until EOF.
+//! generated workload per stdin line (a `Workload` of `../language.rs` as
+//! JSON) and answers its JSON report (`../differential.rs`) on one line,
+//! until EOF.
 
 use std::{
     io::{BufRead, Write},
@@ -72,9 +73,9 @@ fn differential() {
         if line.trim().is_empty() {
             continue;
         }
-        let report = match serde_json::from_str::<serde_json::Value>(&line) {
+        let report = match serde_json::from_str::<differential::language::Workload>(&line) {
             Ok(workload) => differential::run(&workload),
-            Err(e) => serde_json::json!({ "panic": format!("not a JSON workload: {e}") }),
+            Err(e) => serde_json::json!({ "panic": format!("not a workload: {e}") }),
         };
         writeln!(out, "{}", serde_json::to_string(&report).expect("JSON")).expect("writing stdout");
         out.flush().expect("flushing stdout");
