@@ -42,8 +42,9 @@
 # first in PATH.
 #
 # contracts/plain   stock soroban-sdk contracts (no [patch]; env interface protocol 27):
-#                   follower (v1, v2), token (v1, v2) and account (a custom account
-#                   recording __check_auth)
+#                   follower (v1, v2), token (v1, v2), account (a custom account
+#                   recording __check_auth), vault (v1, v2, and with token and follower
+#                   one deliberately incompatible build per `extref check-upgrade` rule)
 # contracts/extref  contracts calling the fork's host functions through crates/extref-sdk:
 #                   manager, factory, pinnable (v1, v2); [patch.crates-io] points at
 #                   ../../materialized (env interface protocol 28); the script runs
@@ -362,6 +363,21 @@ build_pkg plain "$PLAIN_T" token token_paused.wasm --features v2,paused
 for rule in fn_removed fn_signature struct union error; do
   build_pkg plain "$PLAIN_T" token "token_break_$rule.wasm" --features "break_$rule"
 done
+# `extref check-upgrade`'s fixtures (tests/tests/check_upgrade.rs): a constructor added
+# to the follower; the vault's compatible upgrade, its storage hidden from the check, and
+# one build per rule it breaks.
+build_pkg plain "$PLAIN_T" follower follower_break_constructor_added.wasm --features break_constructor_added
+build_pkg plain "$PLAIN_T" vault vault_v1.wasm
+build_pkg plain "$PLAIN_T" vault vault_v2.wasm --features v2
+build_pkg plain "$PLAIN_T" vault vault_hidden_v1.wasm --features hidden
+build_pkg plain "$PLAIN_T" vault vault_hidden_break.wasm --features hidden,break_union_case_removed
+VAULT_BREAKS=(union_case_removed enum_case_removed enum_case_renumbered enum_value_reused
+              error_code_removed error_code_renumbered type_removed type_kind_changed
+              duplicate_type event_removed event_changed constructor_changed
+              constructor_removed storage_undeclared)
+for rule in "${VAULT_BREAKS[@]}"; do
+  build_pkg plain "$PLAIN_T" vault "vault_break_$rule.wasm" --features "break_$rule"
+done
 build_pkg extref "$EXTREF_T" manager manager.wasm
 build_pkg extref "$EXTREF_T" factory factory.wasm
 build_pkg extref "$EXTREF_T" pinnable pinnable_v1.wasm
@@ -371,7 +387,10 @@ NAMES=(follower_v1.wasm follower_v2.wasm manager.wasm factory.wasm account.wasm
        token_v1.wasm token_v2.wasm token_paused.wasm
        token_break_fn_removed.wasm token_break_fn_signature.wasm token_break_struct.wasm
        token_break_union.wasm token_break_error.wasm
-       pinnable_v1.wasm pinnable_v2.wasm)
+       pinnable_v1.wasm pinnable_v2.wasm
+       follower_break_constructor_added.wasm vault_v1.wasm vault_v2.wasm
+       vault_hidden_v1.wasm vault_hidden_break.wasm)
+for rule in "${VAULT_BREAKS[@]}"; do NAMES+=("vault_break_$rule.wasm"); done
 (cd "$OUT" && sha256sum "${NAMES[@]}") > "$OUT/SHA256SUMS.new"
 
 if [[ $MODE == check ]]; then

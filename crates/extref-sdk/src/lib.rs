@@ -18,6 +18,10 @@
 /// The fork's protocol, the first with Wasm references.
 pub const PROTOCOL: u32 = 28;
 
+/// Declares the contract's storage types so that `extref check-upgrade` sees them
+/// (see the `extref-spec` crate; re-exported here for contracts on the fork's env).
+pub use extref_spec::storage_types;
+
 #[cfg(feature = "testutils")]
 pub mod testutils {
     use soroban_sdk::{testutils::Ledger as _, Env};

@@ -22,11 +22,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use extref_operator::{spec::ContractSpec, upgrade};
+use extref_operator::input::LedgerData;
 use extref_testkit::{chain::Chain, FORK_PROTOCOL};
 
 use crate::demo::Params;
-use crate::ledger::InProcess;
+use crate::ledger::{InProcess, Ledger as _};
 use crate::report::print_text;
 
 #[derive(Parser)]
@@ -57,22 +57,6 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Before a ref moves: is NEW.wasm a compatible upgrade of OLD.wasm for a fleet
-    /// running OLD? Compares their specs and env interfaces; exit status 0 when safe, 1
-    /// when a finding is breaking, 2 on error.
-    CheckUpgrade {
-        old: std::path::PathBuf,
-        new: std::path::PathBuf,
-        /// The ledger protocol the fleet runs at.
-        #[arg(long, default_value_t = FORK_PROTOCOL)]
-        ledger_protocol: u32,
-        /// The network runs a pre-release (`next`) host.
-        #[arg(long)]
-        next: bool,
-        /// Print the findings as JSON.
-        #[arg(long)]
-        json: bool,
-    },
 }
 
 #[derive(clap::Args)]
@@ -97,31 +81,16 @@ struct Args {
     /// Print the report as JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// After the run, write the ledger's contract data entries and its events to
+    /// DIR/ledger.txt (a ledger dump), the input of `extref audit DIR` (in process only;
+    /// on a node, audit its meta stream).
+    #[arg(long, value_name = "DIR")]
+    dump_ledger: Option<PathBuf>,
 }
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::CheckUpgrade {
-            old,
-            new,
-            ledger_protocol,
-            next,
-            json,
-        }) => {
-            let ledger = upgrade::Ledger {
-                protocol: ledger_protocol,
-                pre_release: next,
-            };
-            match check_upgrade(&old, &new, ledger, json) {
-                Ok(true) => Ok(()),
-                Ok(false) => std::process::exit(1),
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    std::process::exit(2)
-                }
-            }
-        }
         Some(Command::ApplyCost {
             core,
             k,
@@ -147,6 +116,10 @@ fn demo(args: Args) -> Result<()> {
         progress: !args.json,
     };
     if let Some(core) = &args.core {
+        anyhow::ensure!(
+            args.dump_ledger.is_none(),
+            "--dump-ledger is for the in-process ledger: on a node, `extref audit` reads its meta stream"
+        );
         let run = core_run::run(core, args.meta.as_deref(), args.senders, params)?;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&run)?);
@@ -157,65 +130,28 @@ fn demo(args: Args) -> Result<()> {
     }
     let mut ledger = InProcess::new(Chain::new(FORK_PROTOCOL));
     let report = demo::run(&mut ledger, params)?;
+    let mut dumped = None;
+    if let Some(dir) = &args.dump_ledger {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let data = LedgerData::new(ledger.entries()?.into_values(), ledger.events());
+        let path = dir.join("ledger.txt");
+        data.write_dump(&path)
+            .with_context(|| format!("writing {}", path.display()))?;
+        dumped = Some((path, dir));
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_text(&report);
-    }
-    Ok(())
-}
-
-/// `check-upgrade`: prints the findings; `Ok(true)` when the upgrade is safe.
-fn check_upgrade(
-    old: &std::path::Path,
-    new: &std::path::Path,
-    ledger: upgrade::Ledger,
-    json: bool,
-) -> Result<bool> {
-    let read = |p: &std::path::Path| -> Result<ContractSpec> {
-        let wasm = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-        ContractSpec::from_wasm(&wasm)
-            .with_context(|| format!("reading the spec of {}", p.display()))
-    };
-    let findings = upgrade::check(&read(old)?, &read(new)?, ledger);
-    let safe = upgrade::is_safe(&findings);
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "old": old.display().to_string(),
-                "new": new.display().to_string(),
-                "ledger_protocol": ledger.protocol,
-                "safe": safe,
-                "findings": findings,
-            }))?
-        );
-    } else {
-        println!(
-            "{} -> {} (ledger protocol {}{})",
-            old.display(),
-            new.display(),
-            ledger.protocol,
-            if ledger.pre_release { ", next" } else { "" }
-        );
-        for f in &findings {
+        if let Some((path, dir)) = dumped {
             println!(
-                "  {:<8} {:<24} {}",
-                if f.breaking { "BREAKING" } else { "ok" },
-                f.subject,
-                f.detail
+                "\nledger dump: {} (`extref audit {}`)",
+                path.display(),
+                dir.display()
             );
         }
-        println!(
-            "{}",
-            if safe {
-                "safe: no breaking change"
-            } else {
-                "NOT SAFE: breaking changes above"
-            }
-        );
     }
-    Ok(safe)
+    Ok(())
 }
 
 #[cfg(test)]

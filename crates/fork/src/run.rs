@@ -109,7 +109,7 @@ pub fn test(repo: &mut Repo, harness_args: &[String], skip_upstream: bool) -> Re
 /// the SDK's env to `materialized/`, so its tests run on the fork's host.
 const CONTRACT_TESTS: &[(&str, Option<&str>)] = &[
     ("plain", None),
-    ("plain", Some("follower/v2,token/v2")),
+    ("plain", Some("follower/v2,token/v2,vault/v2")),
     ("extref", None),
     ("extref", Some("pinnable/v2")),
 ];

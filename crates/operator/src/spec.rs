@@ -1,6 +1,8 @@
 //! A contract's interface as its Wasm declares it: the `contractspecv0` custom section
-//! (XDR `ScSpecEntry`s: functions, user-defined types, errors, events) and the
-//! `contractenvmetav0` section (the env interface version it was built for).
+//! (XDR `ScSpecEntry`s: functions, user-defined types, errors, events), the
+//! `contractenvmetav0` section (the env interface version it was built for) and, when
+//! the contract declares them with `extref_spec::storage_types!`, the `extrefstoragev0`
+//! section (the names of the spec types its stored data uses).
 
 use soroban_env_host::xdr::{Limited, Limits, ReadXdr, ScEnvMetaEntry, ScSpecEntry, ScSpecTypeDef};
 
@@ -15,6 +17,8 @@ pub enum SpecError {
     },
     #[error("no contractspecv0 section: not a Soroban contract built with a spec")]
     NoSpec,
+    #[error("section extrefstoragev0: not UTF-8 type names: {0}")]
+    Storage(String),
 }
 
 /// The spec and env interface version of one contract Wasm.
@@ -23,10 +27,15 @@ pub struct ContractSpec {
     pub entries: Vec<ScSpecEntry>,
     /// `(protocol, pre_release)` of the env interface, if declared.
     pub interface: Option<(u32, u32)>,
+    /// The storage types the contract declares (`extrefstoragev0`), in declaration
+    /// order; `None` when it declares none.
+    pub storage: Option<Vec<String>>,
 }
 
 const SPEC: &str = "contractspecv0";
 const ENV_META: &str = "contractenvmetav0";
+/// `extref_spec::SECTION`: type names, each followed by `\n`.
+pub const STORAGE: &str = "extrefstoragev0";
 
 fn read_all<T: ReadXdr>(section: &'static str, data: &[u8]) -> Result<Vec<T>, SpecError> {
     let mut limited = Limited::new(std::io::Cursor::new(data), Limits::none());
@@ -39,6 +48,7 @@ impl ContractSpec {
     pub fn from_wasm(wasm: &[u8]) -> Result<ContractSpec, SpecError> {
         let mut entries = None;
         let mut interface = None;
+        let mut storage: Option<Vec<String>> = None;
         for payload in wasmparser::Parser::new(0).parse_all(wasm) {
             let payload = payload.map_err(|e| SpecError::Wasm(e.to_string()))?;
             if let wasmparser::Payload::CustomSection(section) = payload {
@@ -54,6 +64,16 @@ impl ContractSpec {
                             interface = Some((v.protocol, v.pre_release));
                         }
                     }
+                    STORAGE => {
+                        let text = std::str::from_utf8(section.data())
+                            .map_err(|e| SpecError::Storage(e.to_string()))?;
+                        let names = storage.get_or_insert_with(Vec::new);
+                        for name in text.split('\n').filter(|n| !n.is_empty()) {
+                            if !names.iter().any(|n| n == name) {
+                                names.push(name.to_string());
+                            }
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -61,6 +81,7 @@ impl ContractSpec {
         Ok(ContractSpec {
             entries: entries.ok_or(SpecError::NoSpec)?,
             interface,
+            storage,
         })
     }
 }

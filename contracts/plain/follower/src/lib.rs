@@ -49,7 +49,28 @@ impl Follower {
         env.storage().persistent().set(&key, &v);
         v
     }
+
+    // `follower_break_constructor_added.wasm` (`--features break_constructor_added`;
+    // added below everything else, so that v1's and v2's panic locations and bytes stay
+    // as they were): a `__constructor` storing a limit that `limit` then unwraps.
+    // Followers deployed earlier never ran it, so `limit` traps on every one of them:
+    // what `extref check-upgrade` reports as a migration, never as safe. Never deploy it.
+
+    /// `break_constructor_added`: sets the limit.
+    #[cfg(feature = "break_constructor_added")]
+    pub fn __constructor(env: Env, limit: u32) {
+        env.storage().instance().set(&LIMIT, &limit);
+    }
+
+    /// `break_constructor_added`: the limit the constructor stored.
+    #[cfg(feature = "break_constructor_added")]
+    pub fn limit(env: Env) -> u32 {
+        env.storage().instance().get(&LIMIT).unwrap()
+    }
 }
+
+#[cfg(feature = "break_constructor_added")]
+const LIMIT: Symbol = soroban_sdk::symbol_short!("limit");
 
 #[cfg(test)]
 mod test;

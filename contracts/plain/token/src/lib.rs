@@ -16,7 +16,7 @@
 //!   every state-changing call (`mint`, `transfer`, `approve`, `transfer_from`)
 //!   is refused with `TokenError::Paused` before it touches anything.
 //! - `token_break_*.wasm`: deliberately incompatible builds, one per rule of
-//!   `fleet check-upgrade` (a removed function, a changed signature, a changed
+//!   `extref check-upgrade` (a removed function, a changed signature, a changed
 //!   stored struct, a changed stored enum case, a reused error code). Never
 //!   deploy them; they exist to prove the check catches each.
 //!
