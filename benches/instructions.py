@@ -15,12 +15,15 @@ fixing it a run's count depends on the heap's history (up to 5x, mostly
 zeroing recycled memory for Wasm linear memory): the thresholds are pinned
 with GLIBC_TUNABLES, which makes counts repeat to within 0.3%. Counts are
 user-space instructions; the kernel's page-fault work is not included.
-Writes `target/extref-bench/instructions.md`.
+Writes `target/extref-bench/instructions.md`, and `instructions.json`: the
+per-run counts, the record `docs/records/bench-instructions.json` is a copy of
+(the benches' test mode checks `docs/benchmarks.md`'s counts against it).
 
 Usage: python3 benches/instructions.py   (after `cargo fork materialize`;
 needs valgrind: `apt-get install valgrind`)
 """
 
+import datetime
 import json
 import os
 import re
@@ -105,6 +108,8 @@ def main():
     def ratio(group, label, num, den):
         rows.append((group, label, num, den, num / den))
 
+    counts = {"resolution": {}, "cap85": {}, "no_drift": {}, "drift_reference": {}}
+
     print("R1 (resolution bench)")
     r1 = {}
     for path in ["e2e", "host"]:
@@ -112,6 +117,7 @@ def main():
             for case in ["wasm", "control", "external_ref"]:
                 name = f"{path}_{cache}_{case}"
                 r1[name] = bench_case(exes["resolution"], name)
+                counts["resolution"][name] = round(r1[name])
             for case in ["control", "external_ref"]:
                 ratio("R1", f"{path} {cache}: {case} / wasm",
                       r1[f"{path}_{cache}_{case}"], r1[f"{path}_{cache}_wasm"])
@@ -119,6 +125,7 @@ def main():
     print("R2 (cap85 bench)")
     r2 = {f"{h}_{c}": bench_case(exes["cap85"], f"{h}_{c}")
           for h in ["fork", "cap85"] for c in ["wasm", "control", "external_ref"]}
+    counts["cap85"] = {k: round(v) for k, v in r2.items()}
     for h in ["fork", "cap85"]:
         ratio("R2", f"{h}: external_ref / wasm", r2[f"{h}_external_ref"], r2[f"{h}_wasm"])
     fork_ratio = r2["fork_external_ref"] / r2["fork_wasm"]
@@ -128,6 +135,8 @@ def main():
     fork_workload = bench_case(exes["no_drift"], "fork")
     upstream_workload = reference_run(reference)
     ratio("R4", "workload: fork / upstream 27.0.1", fork_workload, upstream_workload)
+    counts["no_drift"]["fork"] = round(fork_workload)
+    counts["drift_reference"]["upstream"] = round(upstream_workload)
 
     lines = [
         "## Instructions executed per run (callgrind)",
@@ -152,6 +161,18 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     (out / "instructions.md").write_text(text)
     print(f"report: {out / 'instructions.md'}")
+    version = lambda cmd: subprocess.run(cmd, stdout=subprocess.PIPE, text=True).stdout.strip()
+    record = {
+        "written_by": "python3 benches/instructions.py (target/extref-bench/instructions.json)",
+        "date": datetime.date.today().isoformat(),
+        "valgrind": version(["valgrind", "--version"]),
+        "rustc": version(["rustc", "--version"]),
+        "method": f"instructions per steady-state run: (count of {WARM + RUNS} runs - count of "
+                  f"{WARM} runs) / {RUNS}, rounded; GLIBC_TUNABLES={TUNABLES}",
+        "per_run": counts,
+    }
+    (out / "instructions.json").write_text(json.dumps(record, indent=2) + "\n")
+    print(f"record: {out / 'instructions.json'} (copy it to docs/records/bench-instructions.json)")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use extref_benches::{
-    count_mode, markdown_table, paired, rounds, test_mode, write_report, Metered,
+    check_doc, count_mode, doc_table, markdown_table, paired, record, rounds, signed, test_mode,
+    write_report, Metered,
 };
 use extref_testkit::fixtures::FOLLOWER_V1;
 use extref_testkit::thousands;
@@ -568,6 +569,8 @@ fn metered_report(
         });
     }
 
+    check_doc_tables(&rows, m27, m28);
+
     let mut table = vec![];
     for r in &rows {
         let [w, c, e] = [&r.runs[0], &r.runs[1], &r.runs[2]];
@@ -627,6 +630,229 @@ fn metered_report(
     out
 }
 
+/// `docs/benchmarks.md`'s R2 tables (metered rows) and the figures its text
+/// quotes, checked against this run ([`check_doc`]).
+fn check_doc_tables(rows: &[Row], m27: &CostModel, m28: &CostModel) {
+    let host = |r: &Row| {
+        if r.host.starts_with("fork") {
+            "fork"
+        } else {
+            "CAP-85"
+        }
+    };
+    let model = |r: &Row| r.model.trim_end_matches(" default").to_string();
+    let mut table = vec![];
+    for r in rows {
+        let [w, c, e] = [&r.runs[0], &r.runs[1], &r.runs[2]];
+        table.push(vec![
+            host(r).to_string(),
+            model(r),
+            thousands(w.cpu),
+            signed(w.cpu_delta(c)),
+            signed(c.cpu_delta(e)),
+            format!("{} ({:.3})", signed(r.overhead()), r.ratio()),
+            format!(
+                "{} ({:.4})",
+                signed(w.mem_delta(e)),
+                e.mem as f64 / w.mem as f64
+            ),
+        ]);
+    }
+    check_doc(
+        "R2's metered table",
+        &doc_table(
+            &[
+                "host",
+                "cost model",
+                "wasm CPU",
+                "carrying (control − wasm)",
+                "resolution (ext − control)",
+                "ExternalRef − wasm (ratio)",
+                "memory (ratio)",
+            ],
+            &[2, 3, 4, 5, 6],
+            &table,
+        ),
+    );
+    let (fork27, cap27, fork28, cap28) = (&rows[0], &rows[1], &rows[2], &rows[3]);
+    let r2 = |(f, c): (&Row, &Row)| {
+        vec![
+            format!("{:.4}", f.ratio()),
+            format!("{:.4}", c.ratio()),
+            format!("{:.3}", f.ratio() / c.ratio()),
+        ]
+    };
+    let mut ratios = vec![];
+    for (basis, pair) in [
+        ("metered, both under 28.0.2's model", (fork28, cap28)),
+        ("metered, both under 27.0.1's model", (fork27, cap27)),
+        ("metered, each host's own default", (fork27, cap28)),
+    ] {
+        let mut row = vec![basis.to_string()];
+        row.extend(r2(pair));
+        ratios.push(row);
+    }
+    check_doc(
+        "R2's metered ratios",
+        &doc_table(&["basis", "fork", "CAP-85", "R2"], &[1, 2, 3], &ratios),
+    );
+
+    let resolution = |r: &Row| r.runs[1].cpu_delta(&r.runs[2]);
+    let carrying = |r: &Row| r.runs[0].cpu_delta(&r.runs[1]);
+    // ValDeser's model: constant CPU per decode and CPU per byte (the linear
+    // term is fixed-point, 7 fraction bits).
+    let val_deser = |m: &CostModel| {
+        let (c, l) = m.cpu[soroban_env_host::xdr::ContractCostType::ValDeser as usize];
+        (thousands(c), (l as f64 / 128.0).round() as i64)
+    };
+    let ((c27, l27), (c28, l28)) = (val_deser(m27), val_deser(m28));
+    let by_type = |r: &Row, ty: &str| {
+        let [_, c, e] = [&r.runs[0], &r.runs[1], &r.runs[2]];
+        let i = c.by_type.iter().position(|t| t.0 == ty).expect("cost type");
+        (
+            c.by_type[i].1 as i64 - r.runs[0].by_type[i].1 as i64,
+            e.by_type[i].1 as i64 - c.by_type[i].1 as i64,
+        )
+    };
+    for (what, text) in [
+        (
+            "R2 under one model",
+            format!(
+                "metered, same cost model (28.0.2's): **{:.3}** ({} vs {} CPU)",
+                fork28.ratio() / cap28.ratio(),
+                signed(fork28.overhead()),
+                signed(cap28.overhead())
+            ),
+        ),
+        (
+            "R2 under each default",
+            format!(
+                "Each host's own default model: {:.3}",
+                fork27.ratio() / cap28.ratio()
+            ),
+        ),
+        (
+            "resolution under 28.0.2's model",
+            format!(
+                "{} (28.0.2 model). Direct on a Host",
+                thousands(resolution(fork28))
+            ),
+        ),
+        (
+            "CAP-85's resolution",
+            format!("CAP-85's resolution: {}", thousands(resolution(cap28))),
+        ),
+        (
+            "the recalibration",
+            format!("{c27} + {l27}/byte to {c28} + {l28}/byte"),
+        ),
+        (
+            "27.0.1's decode cost",
+            format!("charges {c27} CPU per decode, plus {l27} per byte"),
+        ),
+        (
+            "the same overhead",
+            format!(
+                "{} CPU over Wasm on the fork and {} on CAP-85",
+                signed(fork28.overhead()),
+                signed(cap28.overhead())
+            ),
+        ),
+        (
+            "the resolutions compared",
+            format!(
+                "Resolution itself is cheaper on the fork ({} against {} metered)",
+                thousands(resolution(fork28)),
+                thousands(resolution(cap28))
+            ),
+        ),
+        (
+            "carrying compared",
+            format!(
+                "({} against {} under 28.0.2's model)",
+                signed(carrying(fork28)),
+                signed(carrying(cap28))
+            ),
+        ),
+        (
+            "CAP-85's TTL key hash",
+            format!(
+                "(ComputeSha256Hash {})",
+                signed(by_type(cap28, "ComputeSha256Hash").0)
+            ),
+        ),
+        (
+            "R2's carrying on the fork under 27.0.1's model",
+            format!(
+                "the fork carries the same entry for {} (MemCmp {})",
+                signed(carrying(fork27)),
+                signed(by_type(fork27, "MemCmp").0)
+            ),
+        ),
+        (
+            "the memory",
+            format!(
+                "the fork's {} bytes against {}",
+                signed(fork28.runs[0].mem_delta(&fork28.runs[2])),
+                signed(cap28.runs[0].mem_delta(&cap28.runs[2]))
+            ),
+        ),
+        (
+            "the fork's overhead under 28.0.2's model",
+            format!(
+                "the fork's whole overhead is {} (×{:.3})",
+                signed(fork28.overhead()),
+                fork28.ratio()
+            ),
+        ),
+    ] {
+        check_doc(what, &text);
+    }
+}
+
+/// `docs/benchmarks.md`'s R2 instruction counts (callgrind) against the
+/// committed record `docs/records/bench-instructions.json`.
+fn check_instruction_counts() {
+    let Some(record) = record("bench-instructions.json") else {
+        return;
+    };
+    let n = |case: &str| {
+        record["per_run"]["cap85"][case]
+            .as_u64()
+            .unwrap_or_else(|| panic!("bench-instructions.json: no cap85/{case}"))
+    };
+    let (fw, fe, cw, ce) = (
+        n("fork_wasm"),
+        n("fork_external_ref"),
+        n("cap85_wasm"),
+        n("cap85_external_ref"),
+    );
+    let (f, c) = (fe as f64 / fw as f64, ce as f64 / cw as f64);
+    for (what, text) in [
+        (
+            "R2's instruction row",
+            format!(
+                "| instructions (callgrind): {} / {} against {} / {} | {f:.4} | {c:.4} | {:.3} |",
+                thousands(fe),
+                thousands(fw),
+                thousands(ce),
+                thousands(cw),
+                f / c
+            ),
+        ),
+        (
+            "R2 in instructions",
+            format!("Instructions: **{:.3}**", f / c),
+        ),
+        (
+            "the instruction ratios",
+            format!("Real instructions agree, at ratios {f:.4} and {c:.4}"),
+        ),
+    ] {
+        check_doc(what, &text);
+    }
+}
+
 fn r2(c: &mut Criterion) {
     let fork_txs = fork::scenario();
     let cap_txs = cap85::scenario();
@@ -650,6 +876,7 @@ fn r2(c: &mut Criterion) {
     count_mode(cases);
 
     let mut report = metered_report(&fork_txs, &cap_txs, &fork_cache, &cap_cache, &m27, &m28);
+    check_instruction_counts();
 
     // Wall time: within each host, ExternalRef against Wasm, interleaved;
     // each under its own default model.

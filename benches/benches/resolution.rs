@@ -18,7 +18,8 @@ use std::rc::Rc;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use extref_benches::{
-    count_mode, markdown_table, paired, rounds, test_mode, write_report, Metered,
+    check_doc, count_mode, doc_table, markdown_table, paired, record, rounds, signed, test_mode,
+    write_report, Metered,
 };
 use extref_testkit::thousands;
 use extref_testkit::{
@@ -220,7 +221,8 @@ fn to_metered(a: &Applied) -> Metered {
     metered(&a.budget)
 }
 
-/// The metered tables of both paths, printed and returned.
+/// The metered tables of both paths, printed and returned, after checking
+/// `docs/benchmarks.md`'s R1 tables and figures against them.
 fn report(st: &Setup, cache: &ModuleCache) -> String {
     let mut e2e = vec![];
     let mut direct = vec![];
@@ -234,11 +236,188 @@ fn report(st: &Setup, cache: &ModuleCache) -> String {
             direct.push((label, *name, direct_call(&st.s, tx, warm.then_some(cache))));
         }
     }
+    let doc = doc_tables(&e2e, &direct);
     let out = metered_table("e2e (`invoke_host_function`, XDR in and out)", &e2e)
         + "\n"
-        + &metered_table("direct on a `Host` (`Env::call`)", &direct);
+        + &metered_table("direct on a `Host` (`Env::call`)", &direct)
+        + "\n## R1 as docs/benchmarks.md quotes it\n\n"
+        + &doc;
     println!("{out}");
     out
+}
+
+/// `docs/benchmarks.md`'s R1 metered tables (every case, both paths; the CPU
+/// deltas by cost type) and the figures its text quotes, checked against
+/// this run ([`check_doc`]) and returned for the report.
+fn doc_tables(e2e: &[(&str, &str, Metered)], direct: &[(&str, &str, Metered)]) -> String {
+    let mut rows = vec![];
+    for (path, runs) in [("e2e", e2e), ("direct", direct)] {
+        for chunk in runs.chunks(3) {
+            let base = &chunk[0].2;
+            for (i, (cache, name, m)) in chunk.iter().enumerate() {
+                let vs = |d: i64, r: f64, digits: usize| {
+                    if i == 0 {
+                        String::new()
+                    } else {
+                        format!("{} ({r:.digits$})", signed(d))
+                    }
+                };
+                rows.push(vec![
+                    path.to_string(),
+                    cache.to_string(),
+                    name.to_string(),
+                    thousands(m.cpu),
+                    vs(base.cpu_delta(m), m.cpu as f64 / base.cpu as f64, 3),
+                    thousands(m.mem),
+                    vs(base.mem_delta(m), m.mem as f64 / base.mem as f64, 4),
+                ]);
+            }
+        }
+    }
+    let metered = doc_table(
+        &[
+            "path",
+            "cache",
+            "case",
+            "CPU insns",
+            "vs wasm",
+            "memory bytes",
+            "vs wasm",
+        ],
+        &[3, 4, 5, 6],
+        &rows,
+    );
+    check_doc("R1's metered table", &metered);
+
+    // The deltas by cost type do not depend on the module cache.
+    let delta = |runs: &[(&str, &str, Metered)], a: usize, b: usize| {
+        let warm = since(&runs[a].2, &runs[b].2);
+        let cold = since(&runs[a + 3].2, &runs[b + 3].2);
+        assert_eq!(
+            warm.by_type, cold.by_type,
+            "deltas by cost type, warm and cold"
+        );
+        (
+            runs[a].2.cpu_delta(&runs[b].2),
+            runs[a].2.clone(),
+            runs[b].2.clone(),
+        )
+    };
+    let columns = [
+        delta(e2e, 0, 1),    // carrying the entry, e2e
+        delta(e2e, 1, 2),    // resolution, e2e
+        delta(direct, 1, 2), // resolution, direct
+    ];
+    let mut by_type = vec![{
+        let mut r = vec!["total".to_string()];
+        r.extend(columns.iter().map(|(d, _, _)| signed(*d)));
+        r
+    }];
+    for (i, (ty, _, _)) in columns[0].1.by_type.iter().enumerate() {
+        let cells: Vec<i64> = columns
+            .iter()
+            .map(|(_, a, b)| b.by_type[i].1 as i64 - a.by_type[i].1 as i64)
+            .collect();
+        if cells.iter().any(|&c| c != 0) {
+            let mut r = vec![ty.clone()];
+            r.extend(
+                cells
+                    .iter()
+                    .map(|&c| if c == 0 { String::new() } else { signed(c) }),
+            );
+            by_type.push(r);
+        }
+    }
+    let by_type = doc_table(
+        &[
+            "CPU by cost type (warm and cold alike)",
+            "carrying the entry, e2e (control − wasm)",
+            "resolution, e2e (external_ref − control)",
+            "resolution, direct (external_ref − control)",
+        ],
+        &[1, 2, 3],
+        &by_type,
+    );
+    check_doc("R1's CPU by cost type", &by_type);
+
+    let (carrying, resolution, direct_resolution) = (columns[0].0, columns[1].0, columns[2].0);
+    let overhead = carrying + resolution;
+    let cpu_of = |(_, a, b): &(i64, Metered, Metered), ty: &str| {
+        let i = a.by_type.iter().position(|t| t.0 == ty).expect("cost type");
+        b.by_type[i].1 as i64 - a.by_type[i].1 as i64
+    };
+    let val_deser = cpu_of(&columns[0], "ValDeser") + cpu_of(&columns[1], "ValDeser");
+    let ser_deser = cpu_of(&columns[1], "ValSer") + cpu_of(&columns[1], "ValDeser");
+    for (what, text) in [
+        (
+            "the resolution target's result",
+            format!("**{}** (27.0.1 model)", thousands(resolution)),
+        ),
+        (
+            "the direct resolution",
+            format!("Direct on a Host: **{}**", thousands(direct_resolution)),
+        ),
+        (
+            "the target's verdict",
+            format!("| no: {} over |", resolution - 5_000),
+        ),
+        (
+            "the miss",
+            format!("missed by {} instructions", resolution - 5_000),
+        ),
+        (
+            "the resolution",
+            format!(
+                "**Resolution itself** (external_ref − control, e2e) is **{}**",
+                signed(resolution)
+            ),
+        ),
+        (
+            "the resolution proper",
+            format!(
+                "({}, exactly the direct path's",
+                thousands(direct_resolution)
+            ),
+        ),
+        (
+            "re-encoding the instance",
+            format!("ValSer and ValDeser ({})", signed(ser_deser)),
+        ),
+        (
+            "carrying the entry",
+            format!(
+                "**Carrying the entry** (control − wasm) is **{}**",
+                signed(carrying)
+            ),
+        ),
+        (
+            "ValDeser's share",
+            format!(
+                "ValDeser of the reference entry and its TTL entry: {} of the {} CPU ({:.0}%)",
+                signed(val_deser),
+                signed(overhead),
+                val_deser as f64 / overhead as f64 * 100.0
+            ),
+        ),
+        (
+            "R1's carrying, against R2's",
+            format!(
+                "against {} in R1 (MemCmp {})",
+                signed(carrying),
+                signed(cpu_of(&columns[0], "MemCmp"))
+            ),
+        ),
+        (
+            "the cache's saving",
+            format!(
+                "the resolution proper, {} metered CPU",
+                thousands(direct_resolution)
+            ),
+        ),
+    ] {
+        check_doc(what, &text);
+    }
+    metered + "\n" + &by_type
 }
 
 /// Interleaved wall-time ratios, each case against `wasm`, per path and cache.
@@ -299,6 +478,84 @@ fn wall_ratios(st: &Setup, cache: &ModuleCache) -> String {
     out
 }
 
+/// `docs/benchmarks.md`'s R1 instruction counts (callgrind) against the
+/// committed record `docs/records/bench-instructions.json`, which
+/// `benches/instructions.py` writes (as `target/extref-bench/instructions.json`).
+fn check_instruction_counts() {
+    let Some(record) = record("bench-instructions.json") else {
+        return;
+    };
+    let n = |case: &str| {
+        record["per_run"]["resolution"][case]
+            .as_u64()
+            .unwrap_or_else(|| panic!("bench-instructions.json: no resolution/{case}"))
+    };
+    let mut rows = vec![];
+    for (path, prefix) in [("e2e", "e2e"), ("direct", "host")] {
+        for cache in ["warm", "cold"] {
+            let wasm = n(&format!("{prefix}_{cache}_wasm"));
+            for case in ["control", "external_ref"] {
+                let k = n(&format!("{prefix}_{cache}_{case}"));
+                rows.push(vec![
+                    path.to_string(),
+                    cache.to_string(),
+                    format!("{case} / wasm"),
+                    format!("{} / {}", thousands(k), thousands(wasm)),
+                    format!("{:.3}", k as f64 / wasm as f64),
+                ]);
+            }
+        }
+    }
+    check_doc(
+        "R1's instruction counts",
+        &doc_table(
+            &[
+                "path",
+                "cache",
+                "ratio",
+                "instructions per run",
+                "instruction ratio",
+            ],
+            &[3, 4],
+            &rows,
+        ),
+    );
+    let d = |a: &str, b: &str| n(b) as i64 - n(a) as i64;
+    let resolution = d("host_warm_control", "host_warm_external_ref");
+    let carrying = d("e2e_warm_wasm", "e2e_warm_control");
+    let overhead = d("e2e_warm_wasm", "e2e_warm_external_ref");
+    let date = record["date"].as_str().expect("date");
+    for (what, text) in [
+        (
+            "the instruction record's date",
+            format!("`docs/records/bench-instructions.json`, counted on {date}"),
+        ),
+        (
+            "resolution and carrying in instructions",
+            format!(
+                "Resolution proper is {} instructions per call (direct, warm: external_ref − \
+                 control), and carrying the entry through e2e is {}",
+                signed(resolution),
+                signed(carrying)
+            ),
+        ),
+        (
+            "carrying's share of the instructions",
+            format!(
+                "carrying is {} of the {} (e2e, warm)",
+                signed(carrying),
+                signed(overhead)
+            ),
+        ),
+        (
+            "the resolution proper in instructions",
+            format!("({} instructions) per repeated", thousands(resolution)),
+        ),
+    ] {
+        check_doc(what, &text);
+    }
+}
+
 fn r1(c: &mut Criterion) {
     let st = setup();
     let cache = module_cache(FORK_PROTOCOL, &[FOLLOWER_V1]).expect("module cache");
@@ -322,6 +579,7 @@ fn r1(c: &mut Criterion) {
     }
     count_mode(cases);
     let mut out = report(&st, &cache);
+    check_instruction_counts();
     if !test_mode() {
         out += "\n";
         out += &wall_ratios(&st, &cache);

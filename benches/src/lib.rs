@@ -7,6 +7,7 @@
 //! swap order each round), so a slow stretch of a noisy machine hits both.
 //! Criterion still times each case on its own for the absolute medians.
 
+use extref_testkit::thousands;
 use std::{
     fmt::Write as _,
     path::PathBuf,
@@ -199,6 +200,94 @@ pub fn rounds() -> usize {
     } else {
         41
     }
+}
+
+/// The repository's root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("benches/ has a parent")
+        .to_path_buf()
+}
+
+/// `docs/benchmarks.md`, whose deterministic figures the benches check.
+pub const DOC: &str = "docs/benchmarks.md";
+
+/// Checks that `docs/benchmarks.md` quotes `expected` (a table, a row or a
+/// phrase) verbatim: deterministic figures (metered CPU and memory, and the
+/// figures of the committed records in `docs/records/`) must be the ones a
+/// run gives, so a change that moves one fails `cargo test --benches` until
+/// the document moves too. In test mode a difference panics with the text
+/// the document should hold; in a measuring run it is printed as a warning
+/// (the report is then what the document is updated from).
+pub fn check_doc(what: &str, expected: &str) {
+    let path = repo_root().join(DOC);
+    let doc = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    if doc.contains(expected) {
+        return;
+    }
+    mismatch(&format!("{DOC} should quote {what} as:\n{expected}"));
+}
+
+/// A committed record, `docs/records/<name>` (JSON), that a measuring run
+/// wrote to the report directory. Missing, it fails in test mode; a
+/// measuring run (which may be the one writing it) warns and gets `None`.
+pub fn record(name: &str) -> Option<serde_json::Value> {
+    let path = repo_root().join("docs/records").join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(
+            serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display())),
+        ),
+        Err(e) if test_mode() => panic!("reading {}: {e}", path.display()),
+        Err(e) => {
+            eprintln!("warning: no record {}: {e}", path.display());
+            None
+        }
+    }
+}
+
+/// A difference between a run and a committed record or document: fails in
+/// test mode, is printed as a warning in a measuring run.
+pub fn mismatch(msg: &str) {
+    if test_mode() {
+        panic!("{msg}");
+    }
+    eprintln!("warning: {msg}");
+}
+
+/// `+1,234` / `-1,234` / `+0`.
+pub fn signed(n: i64) -> String {
+    if n < 0 {
+        thousands(n)
+    } else {
+        format!("+{}", thousands(n))
+    }
+}
+
+/// A markdown table as `docs/benchmarks.md` prints it: the columns listed in
+/// `numeric` right-aligned.
+pub fn doc_table(header: &[&str], numeric: &[usize], rows: &[Vec<String>]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "| {} |", header.join(" | "));
+    let align: Vec<&str> = (0..header.len())
+        .map(|i| if numeric.contains(&i) { "---:" } else { "---" })
+        .collect();
+    let _ = writeln!(s, "| {} |", align.join(" | "));
+    for r in rows {
+        assert_eq!(r.len(), header.len(), "a row of {} cells", header.len());
+        s.push('|');
+        for c in r {
+            if c.is_empty() {
+                s.push_str(" |");
+            } else {
+                let _ = write!(s, " {c} |");
+            }
+        }
+        s.push('\n');
+    }
+    s
 }
 
 /// A markdown table from a header and rows.

@@ -47,7 +47,7 @@ use extref_testkit::{
     e2e::{created_address, instance_key, invoke_fn, sc_symbol, wasm_hash},
     fixtures,
     sign::{sign_entry, Account, Key},
-    FORK_PROTOCOL,
+    thousands, FORK_PROTOCOL,
 };
 use proptest::{prelude::*, strategy::ValueTree};
 use soroban_env_host::{
@@ -2005,6 +2005,30 @@ fn the_generator_reaches_every_outcome() {
         .collect();
     assert!(never.is_empty(), "never applied corrupted so: {never:?}");
     assert!(stats.restored > 0 && stats.archived_probes > 0);
+
+    // The counts are deterministic (a fixed seed): docs/proptest-model.md quotes them, and
+    // a change to the generator, the model or the fixtures that moves one fails here until
+    // the document moves too.
+    let corrupted: Vec<String> = FAULTS
+        .iter()
+        .map(|k| format!("{k} {}", stats.applied_failures[k]))
+        .collect();
+    let row = format!(
+        "| `the_generator_reaches_every_outcome` (deterministic, checked by the test) | {COVERAGE_CASES} | {} / {} | {}: {} |",
+        thousands(stats.ok.values().sum::<u32>()),
+        thousands(stats.failed.values().sum::<u32>()),
+        stats.applied_failures.values().sum::<u32>(),
+        corrupted.join(", ")
+    );
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/proptest-model.md"
+    ))
+    .expect("docs/proptest-model.md");
+    assert!(
+        doc.contains(&row),
+        "docs/proptest-model.md's row of this test should read:\n{row}"
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -1,10 +1,16 @@
 //! Prints the upgrade scenario's report: every step with its metered cost and the fees it
 //! was charged (stroops), and the module cache at the points core maintains it.
-//! `--json` prints it as JSON.
+//! `--json` prints it as JSON; `--markdown` prints the fee table of `docs/embedding.md`
+//! (which the embedder test requires the document to hold exactly).
 
 fn main() {
     let json = std::env::args().any(|a| a == "--json");
+    let markdown = std::env::args().any(|a| a == "--markdown");
     let report = embedder_check::scenario::run().expect("the scenario runs");
+    if markdown {
+        print!("{}", report.fee_table());
+        return;
+    }
     if json {
         println!(
             "{}",

@@ -132,6 +132,78 @@ impl Report {
     }
 }
 
+/// The rows of `docs/embedding.md`'s fee table: the document's label, and the step it
+/// quotes. `Report::fee_table` renders them; the embedder test requires the document to
+/// hold exactly that table.
+pub const FEE_TABLE: &[(&str, &str)] = &[
+    ("plain Wasm contract `version()`", "p28 call plain version()"),
+    (
+        "follower `version()` (ExternalRef)",
+        "p28 call follower version()",
+    ),
+    (
+        "fleet upgrade `set_ref(fleet, v2)`, any fleet size",
+        "p28 fleet upgrade set_ref(fleet, v2)",
+    ),
+    (
+        "first `set_ref(fleet, v1)` (creates the ref entry)",
+        "p28 manager set_ref(fleet, v1)",
+    ),
+    (
+        "factory deploys its first follower",
+        "p28 factory deploy follower 0",
+    ),
+    (
+        "create a plain Wasm contract at 27 (tx, same Wasm)",
+        "p27 create plain Wasm contract",
+    ),
+    (
+        "ExternalRef create at protocol 27, host-level (a real node's queue refuses it first, fee 0)",
+        "p27 create ExternalRef follower",
+    ),
+];
+
+/// `1234567` as `1,234,567`, as the documents quote figures.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+impl Report {
+    /// `docs/embedding.md`'s fee table (markdown), from this run: each row of
+    /// [`FEE_TABLE`] with the step's declared instructions, transaction size, resource fee
+    /// (non-refundable plus events), rent and total fee charged, in stroops.
+    pub fn fee_table(&self) -> String {
+        let mut out = String::from(
+            "| transaction | instructions | tx bytes | resource fee | rent | total |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: |\n",
+        );
+        for (label, step) in FEE_TABLE {
+            let s = self.step(step);
+            out.push_str(&format!(
+                "| {label} | {} | {} | {} | {} | {} |\n",
+                thousands(s.fee.instructions.into()),
+                thousands(s.fee.tx_size_bytes.into()),
+                thousands(s.fee.non_refundable + s.fee.events),
+                thousands(s.fee.rent),
+                thousands(s.fee.total()),
+            ));
+        }
+        out
+    }
+}
+
 fn account(seed: u8) -> AccountId {
     AccountId(PublicKey::PublicKeyTypeEd25519(Uint256([seed; 32])))
 }

@@ -4,7 +4,7 @@
 use embedder_check::{
     declared_patched_identity,
     network::{calibrated_cost_params, config_entries, NetworkConfig},
-    scenario::{self, FOLLOWERS},
+    scenario::{self, thousands, FOLLOWERS, FOLLOWER_V1},
 };
 use soroban_env_host::{
     budget::Budget,
@@ -89,7 +89,6 @@ fn a_protocol_upgrade_on_one_ledger_with_real_fees() {
         "failed checks: {failed:#?}\n{}",
         report.table()
     );
-    assert!(report.checks.len() >= 30);
 
     // At 27, ExternalRef is refused by the host, after the C++ side decoded it.
     let refused = report.step("p27 create ExternalRef follower");
@@ -140,4 +139,81 @@ fn a_protocol_upgrade_on_one_ledger_with_real_fees() {
         let s = report.step(&format!("p28 follower {i} version() after upgrade"));
         assert_eq!(s.vm_instantiation_cpu, 0, "{}", s.name);
     }
+}
+
+/// `docs/embedding.md` quotes this scenario's figures: its fee table must be exactly
+/// `Report::fee_table` (what `embedder-check --markdown` prints), and every figure its text
+/// quotes must be this run's. Fees, instructions and sizes are deterministic, so a change
+/// that moves one fails here until the document moves too.
+#[test]
+fn the_documented_fees_are_this_run() {
+    let report = scenario::run().expect("no host-level failure");
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/embedding.md"
+    ))
+    .expect("docs/embedding.md");
+    let table = report.fee_table();
+    assert!(
+        doc.contains(&table),
+        "docs/embedding.md's fee table should read:\n{table}"
+    );
+
+    let rent = |step: &str, entry: &str| {
+        report
+            .step(step)
+            .rents
+            .iter()
+            .find(|(e, _)| e == entry)
+            .unwrap_or_else(|| panic!("{step}: no rent of {entry}"))
+            .1
+    };
+    let plain = report.step("p28 call plain version()");
+    let follower = report.step("p28 call follower version()");
+    let extra = follower.fee.total() - plain.fee.total();
+    let upload = report.step("p27 upload follower v1");
+    let quotes = [
+        format!("(`scenario::run`, {} checks)", report.checks.len()),
+        format!(
+            "**Ref entry rent: {} stroops**",
+            thousands(rent("p28 manager set_ref(fleet, v1)", "ref entry"))
+        ),
+        format!(
+            "**Follower instance rent: {} stroops** at creation, against {} for",
+            thousands(rent("p28 factory deploy follower 0", "follower instance")),
+            thousands(rent("p27 create plain Wasm contract", "instance"))
+        ),
+        format!(
+            "**A follower call costs {} stroops more** (+{:.0}%)",
+            thousands(extra),
+            extra as f64 / plain.fee.total() as f64 * 100.0
+        ),
+        format!(
+            "one more footprint key in the envelope (+{} bytes",
+            follower.fee.tx_size_bytes - plain.fee.tx_size_bytes
+        ),
+        format!(
+            "and {} more instructions",
+            thousands(i64::from(follower.fee.instructions) - i64::from(plain.fee.instructions))
+        ),
+        format!("**The fleet upgrade costs the same for {FOLLOWERS} followers or 10,000.**"),
+        format!(
+            "pays rent of {} stroops for its {} bytes",
+            thousands(upload.fee.rent),
+            thousands(FOLLOWER_V1.len() as i64)
+        ),
+    ];
+    let missing: Vec<&String> = quotes
+        .iter()
+        .filter(|q| !doc.contains(q.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/embedding.md should quote, from this run:\n{}",
+        missing
+            .iter()
+            .map(|q| format!("  {q}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
