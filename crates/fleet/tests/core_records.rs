@@ -288,3 +288,31 @@ fn the_validator_runs_are_the_records() {
         "validator1 closed ledgers long after its restart"
     );
 }
+
+#[test]
+fn the_next_build_run_is_the_record() {
+    let d = doc();
+    let r = record("core-fleet-next.json");
+    assert_eq!(r["probe_protocol_27"]["outcome"], "ERROR TxSorobanInvalid");
+    assert_eq!(int(&r["probe_protocol_27"]["fee_charged"]), 0);
+    assert_eq!(r["comparison"]["differences"].as_array().unwrap().len(), 0);
+    assert_quoted(
+        &d,
+        "the next build's run",
+        &format!(
+            "the upgrade to 28 happened at ledger {};\n- {} transactions ran, every check held, and the final state equals the in-process run:\n  {} follower entries, {} ref entries, 0 differences.",
+            int(&r["upgraded_to_28_at_ledger"]),
+            int(&r["report"]["transactions"]),
+            int(&r["comparison"]["follower_entries"]),
+            int(&r["comparison"]["ref_entries"])
+        ),
+    );
+    assert_quoted(
+        &d,
+        "the follower count",
+        &format!(
+            "with {} followers (`docs/records/core-fleet-next.json`)",
+            int(&r["report"]["followers"])
+        ),
+    );
+}
