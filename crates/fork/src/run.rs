@@ -26,6 +26,7 @@ fn run(mut cmd: Command, what: &str) -> Result<()> {
 pub fn test(repo: &mut Repo, harness_args: &[String], skip_upstream: bool) -> Result<()> {
     crate::materialize::materialize(repo, false)?;
     crate::check::check(repo)?;
+    lockfiles_current(repo)?;
 
     // This tool's own tests (release, as `cargo fork` builds it: its dependencies are built).
     let mut cmd = Command::new(cargo_bin());
@@ -101,6 +102,52 @@ pub fn test(repo: &mut Repo, harness_args: &[String], skip_upstream: bool) -> Re
         upstream_host_tests(repo, harness_args)?,
         "upstream soroban-env-host tests",
     )
+}
+
+/// Every committed `Cargo.lock` agrees with its manifests (`cargo metadata --locked`, a
+/// few seconds), so a stale lock file fails here, before the builds, and not after them in
+/// the step that happens to use it.
+fn lockfiles_current(repo: &Repo) -> Result<()> {
+    let out = Command::new("git")
+        .current_dir(&repo.root)
+        .args(["ls-files", "--", "Cargo.lock", "*/Cargo.lock"])
+        .output()
+        .context("listing the committed Cargo.lock files (git ls-files)")?;
+    if !out.status.success() {
+        bail!("git ls-files failed ({})", out.status);
+    }
+    let listed = String::from_utf8(out.stdout).context("git ls-files output")?;
+    let mut stale = Vec::new();
+    for lock in listed.lines() {
+        let manifest = repo.root.join(lock).with_file_name("Cargo.toml");
+        let status = Command::new(cargo_bin())
+            .current_dir(&repo.root)
+            .args([
+                "metadata",
+                "--locked",
+                "--format-version",
+                "1",
+                "--manifest-path",
+            ])
+            .arg(&manifest)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .with_context(|| format!("cargo metadata for {lock}"))?;
+        if !status.success() {
+            stale.push(lock.to_string());
+        }
+    }
+    if !stale.is_empty() {
+        bail!(
+            "stale lock files (run `cargo metadata --manifest-path <dir>/Cargo.toml` and commit): {}",
+            stale.join(", ")
+        );
+    }
+    eprintln!(
+        "lock files: {} committed, all current",
+        listed.lines().count()
+    );
+    Ok(())
 }
 
 /// The contract workspaces under `contracts/` whose native (soroban-sdk `testutils`) tests
@@ -229,7 +276,8 @@ fn upstream_host_tests(repo: &Repo, harness_args: &[String]) -> Result<Command> 
     Ok(cmd)
 }
 
-/// `materialize`, then the (future) `fleet` crate of the workspace with `args`.
+/// `materialize`, then the workspace's `fleet` binary (`crates/fleet`, release build) with
+/// `args`.
 pub fn fleet(repo: &mut Repo, args: &[String]) -> Result<()> {
     crate::materialize::materialize(repo, false)?;
     let mut cmd = Command::new(cargo_bin());
