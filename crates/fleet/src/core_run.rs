@@ -58,7 +58,7 @@ pub struct CoreRun {
     pub comparison: Comparison,
 }
 
-fn endpoints(core: &str, meta: Option<&Path>) -> Result<Endpoints> {
+pub fn endpoints(core: &str, meta: Option<&Path>) -> Result<Endpoints> {
     if !core.starts_with("http") {
         return Endpoints::load(Path::new(core));
     }
@@ -79,7 +79,7 @@ fn endpoints(core: &str, meta: Option<&Path>) -> Result<Endpoints> {
 
 /// Submits a top-level CreateContractV2 with an ExternalRef executable built by
 /// hand (simulation would refuse it at 27), and returns what the node answered.
-fn probe(client: &mut CoreClient) -> Result<Probe> {
+pub fn probe(client: &mut CoreClient) -> Result<Probe> {
     let deployer = extref_node::keys::NodeKey::from_seed_bytes(deployer_key().secret());
     let mut source = client.source(&deployer)?;
     let balance_before = client

@@ -44,6 +44,13 @@ struct Cli {
 
 #[derive(clap::Subcommand)]
 enum Command {
+    /// On a node started by `extref-node`: submit a top-level CreateContractV2 with an
+    /// ExternalRef executable (built by hand, not simulated) at whatever protocol the
+    /// node runs, and print what the node answered.
+    Probe {
+        #[arg(long)]
+        core: String,
+    },
     /// On a node started by `extref-node` (its directory): K follower transfers vs K
     /// plain Wasm transfers per ledger, side by side, with core's own measurements.
     ApplyCost {
@@ -91,6 +98,13 @@ struct Args {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Some(Command::Probe { core }) => {
+            let e = core_run::endpoints(&core, None)?;
+            let mut ledger = ledger::Core::new(e.client()?, 0)?;
+            let p = core_run::probe(&mut ledger.client)?;
+            println!("{}", serde_json::to_string_pretty(&p)?);
+            Ok(())
+        }
         Some(Command::ApplyCost {
             core,
             k,
