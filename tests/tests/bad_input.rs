@@ -25,8 +25,8 @@ use std::{collections::BTreeMap, sync::OnceLock};
 use extref_testkit::{
     account, assert_same_ledger,
     e2e::{
-        code_entry, code_key, contract_address, created_address, external_ref, footprint,
-        instance_entry, instance_key, invoke_encoded_with_budget, invoke_fn, key_of, ledger_info,
+        code_entry, code_key, contract_address, created_address, e2e_ledger_info, external_ref,
+        footprint, instance_entry, instance_key, invoke_encoded_with_budget, invoke_fn, key_of,
         sc_symbol, source_account, source_account_create_auth, to_xdr, wasm_hash, wasm_ref_entry,
         wasm_ref_key, Applied, EncodedTx, LedgerState, Tx, LEDGER_SEQ, LIVE_UNTIL,
     },
@@ -1165,7 +1165,7 @@ impl World {
             contract_address(0xbb),
             contract_address(0x5a),
         );
-        let mut ledger = LedgerState::new(ledger_info());
+        let mut ledger = LedgerState::new(e2e_ledger_info());
         for wasm in [FOLLOWER_V1, FOLLOWER_V2, &probe] {
             ledger.put(code_entry(wasm), Some(LIVE_UNTIL));
         }

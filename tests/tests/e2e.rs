@@ -527,7 +527,7 @@ fn create_contract_v2_of_a_missing_ref_is_refused() -> Result<(), HostError> {
 mod regression {
     use super::*;
     use extref_testkit::{
-        e2e::{code_entry, contract_address, ledger_info, LedgerState},
+        e2e::{code_entry, contract_address, e2e_ledger_info, LedgerState},
         BASE_PROTOCOL,
     };
     use soroban_env_host::{xdr::ContractExecutable, LedgerInfo};
@@ -536,7 +536,7 @@ mod regression {
     fn enforced_create_contract_auth_at_protocol_27() {
         let mut ledger = LedgerState::new(LedgerInfo {
             protocol_version: BASE_PROTOCOL,
-            ..ledger_info()
+            ..e2e_ledger_info()
         });
         ledger.put(code_entry(FOLLOWER_V1), Some(LIVE_UNTIL));
         let args = CreateContractArgsV2 {

@@ -5,7 +5,7 @@
 
 use extref_testkit::{
     account, args, assert_same_ledger, bytes32, call, call_u32, fixtures, hash_of, ledger_state,
-    recording_host, sym, upload, Governance, FORK_PROTOCOL,
+    recording_host, sym, upload, ManagerAndFactory, FORK_PROTOCOL,
 };
 use soroban_env_host::{
     xdr::{ContractEventBody, ContractEventType, ScSymbol, ScVal},
@@ -34,11 +34,11 @@ impl Governed {
     /// A manager with timelock `delay` (admin: account 1) and a factory.
     fn new(delay: u32) -> Result<Self, HostError> {
         let host = recording_host(FORK_PROTOCOL)?;
-        let Governance {
+        let ManagerAndFactory {
             admin,
             manager,
             factory,
-        } = Governance::deploy(&host, delay)?;
+        } = ManagerAndFactory::deploy(&host, delay)?;
         Ok(Governed {
             host,
             admin,

@@ -2,7 +2,7 @@
 //! runs, and LedgerKeyWasmRef is never a contract-visible value.
 
 use extref_testkit::{
-    account, assert_error, assert_same_ledger, call_u32, hash_of, ledger_info, ledger_state,
+    account, assert_error, assert_same_ledger, call_u32, hash_of, host_ledger_info, ledger_state,
     recording_host, Fleet, BASE_PROTOCOL, FORK_PROTOCOL,
 };
 use soroban_env_host::{
@@ -40,9 +40,11 @@ fn create_follower_fn(deployer: ScAddress, manager: ScAddress, k: &str) -> HostF
 #[test]
 fn the_fork_runs_ledgers_at_27_and_28_only() -> Result<(), HostError> {
     let host = recording_host(FORK_PROTOCOL)?;
-    host.set_ledger_info(ledger_info(BASE_PROTOCOL))?;
+    host.set_ledger_info(host_ledger_info(BASE_PROTOCOL))?;
     for unsupported in [BASE_PROTOCOL - 1, FORK_PROTOCOL + 1] {
-        let err = host.set_ledger_info(ledger_info(unsupported)).unwrap_err();
+        let err = host
+            .set_ledger_info(host_ledger_info(unsupported))
+            .unwrap_err();
         assert_error(&err, ScErrorType::Context, ScErrorCode::InternalError);
     }
     Ok(())
@@ -75,7 +77,7 @@ fn external_ref_is_refused_below_protocol_28_and_changes_nothing() -> Result<(),
     let host = &fleet.host;
     let deployer = host.scaddress_from_address(account(host, 3)?)?;
     let manager = manager_address(&fleet);
-    host.set_ledger_info(ledger_info(BASE_PROTOCOL))?;
+    host.set_ledger_info(host_ledger_info(BASE_PROTOCOL))?;
     let before = ledger_state(host)?;
 
     // A transaction creating an ExternalRef contract.
@@ -91,7 +93,7 @@ fn external_ref_is_refused_below_protocol_28_and_changes_nothing() -> Result<(),
     assert_same_ledger(&before, &ledger_state(host)?);
 
     // Back at 28 the same follower runs again.
-    host.set_ledger_info(ledger_info(FORK_PROTOCOL))?;
+    host.set_ledger_info(host_ledger_info(FORK_PROTOCOL))?;
     assert_eq!(call_u32(host, fleet.followers[0], "version", &[])?, 1);
     Ok(())
 }

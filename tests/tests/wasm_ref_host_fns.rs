@@ -346,7 +346,7 @@ fn switching_to_a_ref_emits_executable_update() -> Result<(), HostError> {
         host.update_current_contract_external_ref(fleet.manager, sym(host, "token")?)
     })?;
     let (_, topics, data) = system_events(host).pop().unwrap();
-    // The contract types: Wasm(BytesN<32>) and ExternalRef(ContractExecutableRef
+    // The contract types: Wasm(BytesN<32>) and ExternalRef(ContractExecutableExternalRef
     // { manager: Address, key: Symbol }) (a struct is a map of its fields).
     let old = scvec(vec![scsym("Wasm"), scbytes(&hash_of(host, fleet.v2)?)]);
     let new_ref = ScVal::Map(Some(

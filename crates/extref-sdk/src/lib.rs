@@ -4,9 +4,10 @@
 //! A *manager* contract owns named Wasm references; a *follower* contract's
 //! executable is an external reference `(manager, key)` and runs whatever
 //! Wasm that reference points at. These functions are thin wrappers over the
-//! host functions of the fork's `env.json` (module `l`, protocol 28). Failures
-//! are the host's errors, as for any host function: a missing reference, a
-//! hash of code that was never uploaded, a failed `require_auth`.
+//! host functions of the fork's `env.json` (module `l`, protocol 28), one per
+//! host function and named as it is (`docs/spec.md`, "Names"). Failures are
+//! the host's errors, as for any host function: a missing reference, a hash of
+//! code that was never uploaded, a failed `require_auth`.
 //!
 //! They work both in Wasm and in soroban-sdk's native `testutils` mode, where
 //! the SDK runs contracts against the fork's host. The functions exist from
@@ -44,15 +45,17 @@ use soroban_sdk::{
 /// `["wasm_ref_updated", key]` with data `[old hash or void, new hash]`.
 ///
 /// Fails if no Wasm with this hash was uploaded; nothing is written then.
-pub fn set_wasm_ref(env: &Env, key: &Symbol, wasm_hash: &BytesN<32>) {
+pub fn set_contract_wasm_ref(env: &Env, key: &Symbol, wasm_hash: &BytesN<32>) {
     env.set_contract_wasm_ref(key.to_symbol_val(), wasm_hash.to_object())
         .unwrap_infallible();
 }
 
 /// The hash `manager`'s reference `key` points at, or `None` if `manager`
-/// holds no such reference.
-pub fn wasm_ref(env: &Env, manager: &Address, key: &Symbol) -> Option<BytesN<32>> {
-    if !has_wasm_ref(env, manager, key) {
+/// holds no such reference: `has_contract_wasm_ref`, then the host function
+/// `get_contract_wasm_ref` (which fails on a missing reference), as
+/// soroban-sdk's storage `get` answers `None` for a missing entry.
+pub fn get_contract_wasm_ref(env: &Env, manager: &Address, key: &Symbol) -> Option<BytesN<32>> {
+    if !has_contract_wasm_ref(env, manager, key) {
         return None;
     }
     let hash = env
@@ -65,7 +68,7 @@ pub fn wasm_ref(env: &Env, manager: &Address, key: &Symbol) -> Option<BytesN<32>
 }
 
 /// Whether `manager` holds a reference named `key`.
-pub fn has_wasm_ref(env: &Env, manager: &Address, key: &Symbol) -> bool {
+pub fn has_contract_wasm_ref(env: &Env, manager: &Address, key: &Symbol) -> bool {
     env.has_contract_wasm_ref(manager.to_object(), key.to_symbol_val())
         .unwrap_infallible()
         .into()
@@ -74,7 +77,7 @@ pub fn has_wasm_ref(env: &Env, manager: &Address, key: &Symbol) -> bool {
 /// Extends the TTL of the current contract's reference `key`, with the rules
 /// of `extend_ttl` for contract data: if its TTL is below `threshold` ledgers,
 /// it becomes `extend_to`. Fails if the reference does not exist.
-pub fn extend_wasm_ref_ttl(env: &Env, key: &Symbol, threshold: u32, extend_to: u32) {
+pub fn extend_contract_wasm_ref_ttl(env: &Env, key: &Symbol, threshold: u32, extend_to: u32) {
     env.extend_contract_wasm_ref_ttl(key.to_symbol_val(), threshold.into(), extend_to.into())
         .unwrap_infallible();
 }
@@ -83,7 +86,7 @@ pub fn extend_wasm_ref_ttl(env: &Env, key: &Symbol, threshold: u32, extend_to: u
 /// (who must authorize it, as for `deployer().deploy_v2`), at the address
 /// derived from `(deployer, salt)`. Returns the follower's address. Fails if
 /// the reference does not exist.
-pub fn deploy_follower(
+pub fn create_contract_with_external_ref(
     env: &Env,
     deployer: &Address,
     manager: &Address,
@@ -100,9 +103,9 @@ pub fn deploy_follower(
     .into_val(env)
 }
 
-/// As [`deploy_follower`], then calls the follower's `__constructor` with
+/// As [`create_contract_with_external_ref`], then calls the follower's `__constructor` with
 /// `constructor_args` on the code the reference resolves to.
-pub fn deploy_follower_with_constructor(
+pub fn create_contract_with_external_ref_and_constructor(
     env: &Env,
     deployer: &Address,
     manager: &Address,
@@ -124,7 +127,7 @@ pub fn deploy_follower_with_constructor(
 /// Makes the current contract a follower of `manager`'s reference `key`
 /// (after this invocation succeeds). `env.deployer().update_current_contract_wasm`
 /// pins a Wasm hash again.
-pub fn follow_wasm_ref(env: &Env, manager: &Address, key: &Symbol) {
+pub fn update_current_contract_external_ref(env: &Env, manager: &Address, key: &Symbol) {
     env.update_current_contract_external_ref(manager.to_object(), key.to_symbol_val())
         .unwrap_infallible();
 }

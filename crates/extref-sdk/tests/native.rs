@@ -3,8 +3,9 @@
 //! run the committed follower fixtures (real Wasm).
 
 use extref_sdk::{
-    deploy_follower, deploy_follower_with_constructor, extend_wasm_ref_ttl, has_wasm_ref,
-    set_wasm_ref, testutils::use_fork_protocol, wasm_ref,
+    create_contract_with_external_ref, create_contract_with_external_ref_and_constructor,
+    extend_contract_wasm_ref_ttl, get_contract_wasm_ref, has_contract_wasm_ref,
+    set_contract_wasm_ref, testutils::use_fork_protocol,
 };
 use soroban_sdk::{
     contract, contractimpl, symbol_short,
@@ -22,24 +23,24 @@ struct Manager;
 #[contractimpl]
 impl Manager {
     pub fn set(env: Env, key: Symbol, hash: BytesN<32>) {
-        set_wasm_ref(&env, &key, &hash);
+        set_contract_wasm_ref(&env, &key, &hash);
     }
     pub fn get(env: Env, manager: Address, key: Symbol) -> Option<BytesN<32>> {
-        wasm_ref(&env, &manager, &key)
+        get_contract_wasm_ref(&env, &manager, &key)
     }
     pub fn has(env: Env, manager: Address, key: Symbol) -> bool {
-        has_wasm_ref(&env, &manager, &key)
+        has_contract_wasm_ref(&env, &manager, &key)
     }
     pub fn extend(env: Env, key: Symbol, threshold: u32, extend_to: u32) {
-        extend_wasm_ref_ttl(&env, &key, threshold, extend_to);
+        extend_contract_wasm_ref_ttl(&env, &key, threshold, extend_to);
     }
     pub fn deploy(env: Env, key: Symbol, salt: BytesN<32>) -> Address {
         let this = env.current_contract_address();
-        deploy_follower(&env, &this, &this, &key, &salt)
+        create_contract_with_external_ref(&env, &this, &this, &key, &salt)
     }
     pub fn deploy_ctor(env: Env, key: Symbol, salt: BytesN<32>, args: Vec<Val>) -> Address {
         let this = env.current_contract_address();
-        deploy_follower_with_constructor(&env, &this, &this, &key, &salt, &args)
+        create_contract_with_external_ref_and_constructor(&env, &this, &this, &key, &salt, &args)
     }
 }
 

@@ -1032,7 +1032,11 @@ mod tests {
         ScSymbol,
     };
 
-    fn f(name: &str, inputs: &[(&str, ScSpecTypeDef)], out: Option<ScSpecTypeDef>) -> ScSpecEntry {
+    fn spec_fn(
+        name: &str,
+        inputs: &[(&str, ScSpecTypeDef)],
+        out: Option<ScSpecTypeDef>,
+    ) -> ScSpecEntry {
         ScSpecEntry::FunctionV0(ScSpecFunctionV0 {
             doc: Default::default(),
             name: ScSymbol(name.try_into().unwrap()),
@@ -1050,7 +1054,7 @@ mod tests {
         })
     }
 
-    fn st_lib(lib: &str, name: &str, fields: &[(&str, ScSpecTypeDef)]) -> ScSpecEntry {
+    fn spec_struct_in_lib(lib: &str, name: &str, fields: &[(&str, ScSpecTypeDef)]) -> ScSpecEntry {
         ScSpecEntry::UdtStructV0(ScSpecUdtStructV0 {
             doc: Default::default(),
             lib: lib.try_into().unwrap(),
@@ -1068,11 +1072,11 @@ mod tests {
         })
     }
 
-    fn st(name: &str, fields: &[(&str, ScSpecTypeDef)]) -> ScSpecEntry {
-        st_lib("", name, fields)
+    fn spec_struct(name: &str, fields: &[(&str, ScSpecTypeDef)]) -> ScSpecEntry {
+        spec_struct_in_lib("", name, fields)
     }
 
-    fn un(name: &str, cases: &[(&str, Option<ScSpecTypeDef>)]) -> ScSpecEntry {
+    fn spec_union(name: &str, cases: &[(&str, Option<ScSpecTypeDef>)]) -> ScSpecEntry {
         ScSpecEntry::UdtUnionV0(ScSpecUdtUnionV0 {
             doc: Default::default(),
             lib: Default::default(),
@@ -1096,7 +1100,7 @@ mod tests {
         })
     }
 
-    fn en(name: &str, cases: &[(&str, u32)]) -> ScSpecEntry {
+    fn spec_enum(name: &str, cases: &[(&str, u32)]) -> ScSpecEntry {
         ScSpecEntry::UdtEnumV0(ScSpecUdtEnumV0 {
             doc: Default::default(),
             lib: Default::default(),
@@ -1114,7 +1118,7 @@ mod tests {
         })
     }
 
-    fn er(name: &str, cases: &[(&str, u32)]) -> ScSpecEntry {
+    fn spec_error_enum(name: &str, cases: &[(&str, u32)]) -> ScSpecEntry {
         ScSpecEntry::UdtErrorEnumV0(ScSpecUdtErrorEnumV0 {
             doc: Default::default(),
             lib: Default::default(),
@@ -1133,7 +1137,7 @@ mod tests {
     }
 
     /// An event: `topics` its prefix topics, then `(name, type, in topics?)` params.
-    fn ev(
+    fn spec_event(
         name: &str,
         topics: &[&str],
         params: &[(&str, ScSpecTypeDef, bool)],
@@ -1208,44 +1212,51 @@ mod tests {
 
     #[test]
     fn identical_specs_are_safe_and_silent() {
-        let s = vec![f("a", &[("x", U32)], Some(U32)), st("S", &[("a", U32)])];
+        let s = vec![
+            spec_fn("a", &[("x", U32)], Some(U32)),
+            spec_struct("S", &[("a", U32)]),
+        ];
         assert!(rules(s.clone(), s).is_empty());
     }
 
     #[test]
     fn functions() {
-        let base = vec![f("pay", &[("to", Address), ("amount", I128)], None)];
+        let base = vec![spec_fn("pay", &[("to", Address), ("amount", I128)], None)];
         assert_eq!(rules(base.clone(), vec![]), [(Rule::FunctionRemoved, true)]);
-        let retyped = vec![f("pay", &[("to", Address), ("amount", U64)], None)];
+        let retyped = vec![spec_fn("pay", &[("to", Address), ("amount", U64)], None)];
         assert_eq!(
             rules(base.clone(), retyped),
             [(Rule::FunctionSignature, true)]
         );
-        let reordered = vec![f("pay", &[("amount", I128), ("to", Address)], None)];
+        let reordered = vec![spec_fn("pay", &[("amount", I128), ("to", Address)], None)];
         assert_eq!(
             rules(base.clone(), reordered),
             [(Rule::FunctionSignature, true)]
         );
-        let output = vec![f("pay", &[("to", Address), ("amount", I128)], Some(U32))];
+        let output = vec![spec_fn(
+            "pay",
+            &[("to", Address), ("amount", I128)],
+            Some(U32),
+        )];
         assert_eq!(
             rules(base.clone(), output),
             [(Rule::FunctionSignature, true)]
         );
-        let renamed = vec![f("pay", &[("dest", Address), ("amount", I128)], None)];
+        let renamed = vec![spec_fn("pay", &[("dest", Address), ("amount", I128)], None)];
         assert_eq!(
             rules(base.clone(), renamed),
             [(Rule::FunctionInputRenamed, false)]
         );
         let mut added = base.clone();
-        added.push(f("sent", &[], Some(U32)));
+        added.push(spec_fn("sent", &[], Some(U32)));
         assert_eq!(rules(base, added), [(Rule::FunctionAdded, false)]);
     }
 
     #[test]
     fn a_constructor_added_or_changed_needs_a_migration_never_ok() {
-        let plain = vec![f("get", &[], Some(U32))];
+        let plain = vec![spec_fn("get", &[], Some(U32))];
         let mut with = plain.clone();
-        with.push(f(CONSTRUCTOR, &[("admin", Address)], None));
+        with.push(spec_fn(CONSTRUCTOR, &[("admin", Address)], None));
         let findings = check(&spec(plain.clone()), &spec(with.clone()), Ledger::default());
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].rule, Rule::ConstructorAdded);
@@ -1255,7 +1266,11 @@ mod tests {
         assert_eq!(verdict(&findings), Verdict::MigrationNeeded);
 
         let mut changed = plain.clone();
-        changed.push(f(CONSTRUCTOR, &[("admin", Address), ("cap", I128)], None));
+        changed.push(spec_fn(
+            CONSTRUCTOR,
+            &[("admin", Address), ("cap", I128)],
+            None,
+        ));
         assert_eq!(
             rules(with.clone(), changed),
             [(Rule::ConstructorChanged, true)]
@@ -1265,14 +1280,17 @@ mod tests {
 
     #[test]
     fn structs_are_maps_keyed_by_field_name() {
-        let base = vec![st("Key", &[("from", Address), ("spender", Address)])];
+        let base = vec![spec_struct(
+            "Key",
+            &[("from", Address), ("spender", Address)],
+        )];
         for changed in [
-            st("Key", &[("from", Address)]),
-            st(
+            spec_struct("Key", &[("from", Address)]),
+            spec_struct(
                 "Key",
                 &[("from", Address), ("spender", Address), ("n", U32)],
             ),
-            st("Key", &[("from", Address), ("spender", U32)]),
+            spec_struct("Key", &[("from", Address), ("spender", U32)]),
         ] {
             assert_eq!(
                 rules(base.clone(), vec![changed]),
@@ -1282,33 +1300,39 @@ mod tests {
         // The host stores a map's keys sorted: field order is not part of the value.
         assert!(rules(
             base,
-            vec![st("Key", &[("spender", Address), ("from", Address)])]
+            vec![spec_struct(
+                "Key",
+                &[("spender", Address), ("from", Address)]
+            )]
         )
         .is_empty());
     }
 
     #[test]
     fn unions() {
-        let base = vec![un(
+        let base = vec![spec_union(
             "DataKey",
             &[("Admin", None), ("Balance", Some(Address))],
         )];
-        let removed = vec![un("DataKey", &[("Admin", None)])];
+        let removed = vec![spec_union("DataKey", &[("Admin", None)])];
         assert_eq!(
             rules(base.clone(), removed),
             [(Rule::UnionCaseRemoved, true)]
         );
-        let changed = vec![un("DataKey", &[("Admin", None), ("Balance", Some(U32))])];
+        let changed = vec![spec_union(
+            "DataKey",
+            &[("Admin", None), ("Balance", Some(U32))],
+        )];
         assert_eq!(
             rules(base.clone(), changed),
             [(Rule::UnionCaseChanged, true)]
         );
-        let to_void = vec![un("DataKey", &[("Admin", None), ("Balance", None)])];
+        let to_void = vec![spec_union("DataKey", &[("Admin", None), ("Balance", None)])];
         assert_eq!(
             rules(base.clone(), to_void),
             [(Rule::UnionCaseChanged, true)]
         );
-        let added = vec![un(
+        let added = vec![spec_union(
             "DataKey",
             &[
                 ("Admin", None),
@@ -1321,27 +1345,30 @@ mod tests {
 
     #[test]
     fn integer_enums_and_errors() {
-        let base = vec![en("Color", &[("Red", 0), ("Blue", 1)])];
-        let removed = vec![en("Color", &[("Red", 0)])];
+        let base = vec![spec_enum("Color", &[("Red", 0), ("Blue", 1)])];
+        let removed = vec![spec_enum("Color", &[("Red", 0)])];
         assert_eq!(
             rules(base.clone(), removed),
             [(Rule::EnumCaseRemoved, true)]
         );
-        let renumbered = vec![en("Color", &[("Red", 0), ("Blue", 2)])];
+        let renumbered = vec![spec_enum("Color", &[("Red", 0), ("Blue", 2)])];
         assert_eq!(
             rules(base.clone(), renumbered),
             [(Rule::EnumCaseRenumbered, true)]
         );
-        let reused = vec![en("Color", &[("Red", 0), ("Green", 1)])];
+        let reused = vec![spec_enum("Color", &[("Red", 0), ("Green", 1)])];
         assert_eq!(
             rules(base.clone(), reused),
             [(Rule::EnumCaseRemoved, true), (Rule::EnumValueReused, true)]
         );
-        let added = vec![en("Color", &[("Red", 0), ("Blue", 1), ("Green", 2)])];
+        let added = vec![spec_enum("Color", &[("Red", 0), ("Blue", 1), ("Green", 2)])];
         assert_eq!(rules(base, added), [(Rule::EnumCaseAdded, false)]);
 
-        let base = vec![er("Error", &[("Negative", 1), ("Insufficient", 2)])];
-        let reused = vec![er("Error", &[("Negative", 1), ("Paused", 2)])];
+        let base = vec![spec_error_enum(
+            "Error",
+            &[("Negative", 1), ("Insufficient", 2)],
+        )];
+        let reused = vec![spec_error_enum("Error", &[("Negative", 1), ("Paused", 2)])];
         assert_eq!(
             rules(base.clone(), reused),
             [
@@ -1349,18 +1376,21 @@ mod tests {
                 (Rule::ErrorCodeReused, true)
             ]
         );
-        let renumbered = vec![er("Error", &[("Negative", 1), ("Insufficient", 3)])];
+        let renumbered = vec![spec_error_enum(
+            "Error",
+            &[("Negative", 1), ("Insufficient", 3)],
+        )];
         assert_eq!(
             rules(base.clone(), renumbered),
             [(Rule::ErrorCodeRenumbered, true)]
         );
         // A code no longer returned is breaking too: callers handling it, and reuse later.
-        let dropped = vec![er("Error", &[("Negative", 1)])];
+        let dropped = vec![spec_error_enum("Error", &[("Negative", 1)])];
         assert_eq!(
             rules(base.clone(), dropped),
             [(Rule::ErrorCodeRemoved, true)]
         );
-        let added = vec![er(
+        let added = vec![spec_error_enum(
             "Error",
             &[("Negative", 1), ("Insufficient", 2), ("Paused", 3)],
         )];
@@ -1369,19 +1399,31 @@ mod tests {
 
     #[test]
     fn types_removed_or_changing_kind() {
-        let base = vec![st("S", &[("a", U32)]), en("E", &[("A", 0)])];
+        let base = vec![spec_struct("S", &[("a", U32)]), spec_enum("E", &[("A", 0)])];
         assert_eq!(
-            rules(base.clone(), vec![st("S", &[("a", U32)])]),
+            rules(base.clone(), vec![spec_struct("S", &[("a", U32)])]),
             [(Rule::TypeRemoved, true)]
         );
         assert_eq!(
-            rules(base, vec![st("S", &[("a", U32)]), un("E", &[("A", None)])]),
+            rules(
+                base,
+                vec![
+                    spec_struct("S", &[("a", U32)]),
+                    spec_union("E", &[("A", None)])
+                ]
+            ),
             [(Rule::TypeKindChanged, true)]
         );
         // A function taking the struct keeps its signature while the struct changes: the
         // struct rule, not the function rule, reports it.
-        let old = vec![f("get", &[("k", udt("S"))], None), st("S", &[("a", U32)])];
-        let new = vec![f("get", &[("k", udt("S"))], None), st("S", &[("a", U64)])];
+        let old = vec![
+            spec_fn("get", &[("k", udt("S"))], None),
+            spec_struct("S", &[("a", U32)]),
+        ];
+        let new = vec![
+            spec_fn("get", &[("k", udt("S"))], None),
+            spec_struct("S", &[("a", U64)]),
+        ];
         assert_eq!(rules(old, new), [(Rule::StructFields, true)]);
     }
 
@@ -1389,21 +1431,21 @@ mod tests {
     fn a_rename_with_the_shape_kept_is_ok_through_references() {
         // Config -> Settings (same fields); Key refers to it; a function takes it.
         let old = vec![
-            f("set", &[("c", udt("Config"))], None),
-            st("Config", &[("limit", I128)]),
-            un("Key", &[("Config", None), ("Of", Some(udt("Config")))]),
+            spec_fn("set", &[("c", udt("Config"))], None),
+            spec_struct("Config", &[("limit", I128)]),
+            spec_union("Key", &[("Config", None), ("Of", Some(udt("Config")))]),
         ];
         let new = vec![
-            f("set", &[("c", udt("Settings"))], None),
-            st("Settings", &[("limit", I128)]),
-            un("Key", &[("Config", None), ("Of", Some(udt("Settings")))]),
+            spec_fn("set", &[("c", udt("Settings"))], None),
+            spec_struct("Settings", &[("limit", I128)]),
+            spec_union("Key", &[("Config", None), ("Of", Some(udt("Settings")))]),
         ];
         assert_eq!(rules(old.clone(), new), [(Rule::TypeRenamed, false)]);
         // Renamed and changed: a removal and an addition.
         let changed = vec![
-            f("set", &[("c", udt("Settings"))], None),
-            st("Settings", &[("limit", U64)]),
-            un("Key", &[("Config", None), ("Of", Some(udt("Settings")))]),
+            spec_fn("set", &[("c", udt("Settings"))], None),
+            spec_struct("Settings", &[("limit", U64)]),
+            spec_union("Key", &[("Config", None), ("Of", Some(udt("Settings")))]),
         ];
         assert_eq!(
             rules(old, changed),
@@ -1415,9 +1457,12 @@ mod tests {
             ]
         );
         // Two arrivals with the shape: ambiguous, so not a rename.
-        let two = vec![st("A", &[("x", U32)]), st("B", &[("x", U32)])];
+        let two = vec![
+            spec_struct("A", &[("x", U32)]),
+            spec_struct("B", &[("x", U32)]),
+        ];
         let found = check(
-            &spec(vec![st("Old", &[("x", U32)])]),
+            &spec(vec![spec_struct("Old", &[("x", U32)])]),
             &spec(two),
             Ledger::default(),
         );
@@ -1427,10 +1472,10 @@ mod tests {
 
     #[test]
     fn duplicate_names_are_reported_not_overwritten() {
-        let old = vec![st("Config", &[("limit", I128)])];
+        let old = vec![spec_struct("Config", &[("limit", I128)])];
         let new = vec![
-            st("Config", &[("limit", I128)]),
-            st_lib("fees", "Config", &[("bps", U32)]),
+            spec_struct("Config", &[("limit", I128)]),
+            spec_struct_in_lib("fees", "Config", &[("bps", U32)]),
         ];
         let found = check(&spec(old.clone()), &spec(new), Ledger::default());
         assert_eq!(rules_of(found.clone()), [(Rule::DuplicateType, true)]);
@@ -1443,8 +1488,8 @@ mod tests {
         );
         // Identical definitions are one type.
         let same = vec![
-            st("Config", &[("limit", I128)]),
-            st("Config", &[("limit", I128)]),
+            spec_struct("Config", &[("limit", I128)]),
+            spec_struct("Config", &[("limit", I128)]),
         ];
         assert!(rules(old, same).is_empty());
     }
@@ -1452,7 +1497,7 @@ mod tests {
     #[test]
     fn events_are_compared_as_published() {
         use ScSpecEventDataFormat::{Map, SingleValue};
-        let base = vec![ev(
+        let base = vec![spec_event(
             "Deposited",
             &["deposited"],
             &[
@@ -1464,7 +1509,7 @@ mod tests {
             "",
         )];
         assert_eq!(rules(base.clone(), vec![]), [(Rule::EventRemoved, true)]);
-        let to_topic = vec![ev(
+        let to_topic = vec![spec_event(
             "Deposited",
             &["deposited"],
             &[
@@ -1476,7 +1521,7 @@ mod tests {
             "",
         )];
         assert_eq!(rules(base.clone(), to_topic), [(Rule::EventChanged, true)]);
-        let format = vec![ev(
+        let format = vec![spec_event(
             "Deposited",
             &["deposited"],
             &[
@@ -1489,7 +1534,7 @@ mod tests {
         )];
         assert_eq!(rules(base.clone(), format), [(Rule::EventChanged, true)]);
         // Documentation and a map's field order are not published.
-        let doc_and_order = vec![ev(
+        let doc_and_order = vec![spec_event(
             "Deposited",
             &["deposited"],
             &[
@@ -1502,7 +1547,7 @@ mod tests {
         )];
         assert!(rules(base.clone(), doc_and_order).is_empty());
         // The struct renamed, topics kept explicitly: the same event on the wire.
-        let renamed = vec![ev(
+        let renamed = vec![spec_event(
             "Deposit",
             &["deposited"],
             &[
@@ -1515,15 +1560,15 @@ mod tests {
         )];
         assert_eq!(rules(base.clone(), renamed), [(Rule::EventRenamed, false)]);
         let mut added = base.clone();
-        added.push(ev("Withdrawn", &["withdrawn"], &[], Map, ""));
+        added.push(spec_event("Withdrawn", &["withdrawn"], &[], Map, ""));
         assert_eq!(rules(base, added), [(Rule::EventAdded, false)]);
     }
 
     #[test]
     fn storage_declarations() {
         let types = vec![
-            un("DataKey", &[("Admin", None)]),
-            st("Config", &[("a", U32)]),
+            spec_union("DataKey", &[("Admin", None)]),
+            spec_struct("Config", &[("a", U32)]),
         ];
         let with = |names: Option<&[&str]>| ContractSpec {
             entries: types.clone(),

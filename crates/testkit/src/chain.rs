@@ -31,7 +31,7 @@ use soroban_env_host::{
 };
 
 use crate::e2e::{
-    from_xdr, has_ttl, invoke_encoded, invoke_fn, key_of, ledger_info, module_cache,
+    e2e_ledger_info, from_xdr, has_ttl, invoke_encoded, invoke_fn, key_of, module_cache,
     source_account, to_xdr, ttl_entry, wasm_hash, EncodedTx, TX_INSTRUCTIONS,
 };
 
@@ -157,7 +157,7 @@ impl Chain {
         Chain {
             info: LedgerInfo {
                 protocol_version: protocol,
-                ..ledger_info()
+                ..e2e_ledger_info()
             },
             source: source_account(),
             entries: Rc::new(Entries::new()),

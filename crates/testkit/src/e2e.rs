@@ -34,7 +34,7 @@ use soroban_env_host::{
 
 use crate::{fixtures, FORK_PROTOCOL};
 
-/// The ledger sequence of [`ledger_info`] (upstream's e2e default).
+/// The ledger sequence of [`e2e_ledger_info`] (upstream's e2e default).
 pub const LEDGER_SEQ: u32 = e2e_testutils::DEFAULT_LEDGER_SEQ;
 /// A live-until ledger well past [`LEDGER_SEQ`].
 pub const LIVE_UNTIL: u32 = LEDGER_SEQ + 50_000;
@@ -45,8 +45,10 @@ pub const TX_INSTRUCTIONS: u32 = 100_000_000;
 pub const PRNG_SEED: [u8; 32] = [0; 32];
 
 /// Upstream's e2e ledger settings (network id, TTL limits, sequence
-/// [`LEDGER_SEQ`]) at the fork's protocol 28.
-pub fn ledger_info() -> LedgerInfo {
+/// [`LEDGER_SEQ`]) at the fork's protocol 28: the ledger of every invocation
+/// through `e2e_invoke` here. Hosts driven directly use
+/// [`crate::host_ledger_info`], whose values differ.
+pub fn e2e_ledger_info() -> LedgerInfo {
     LedgerInfo {
         protocol_version: FORK_PROTOCOL,
         ..e2e_testutils::default_ledger_info()
@@ -218,7 +220,7 @@ pub fn create_follower_args(
     }
 }
 
-/// The address a create-contract preimage yields on [`ledger_info`]'s network.
+/// The address a create-contract preimage yields on [`e2e_ledger_info`]'s network.
 pub fn created_address(preimage: &ContractIdPreimage) -> ScAddress {
     ScAddress::Contract(ContractId(Hash(e2e_testutils::get_contract_id_hash(
         preimage,
@@ -685,7 +687,7 @@ impl RefLedger {
     pub fn new(key: &str) -> Self {
         let manager = contract_address(0xaa);
         let follower = contract_address(0xf0);
-        let mut ledger = LedgerState::new(ledger_info());
+        let mut ledger = LedgerState::new(e2e_ledger_info());
         for wasm in [
             fixtures::FOLLOWER_V1,
             fixtures::FOLLOWER_V2,

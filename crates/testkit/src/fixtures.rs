@@ -37,7 +37,7 @@ pub const TOKEN_V1: &[u8] = include_bytes!("../../../tests/fixtures/token_v1.was
 pub const TOKEN_V2: &[u8] = include_bytes!("../../../tests/fixtures/token_v2.wasm");
 /// A follower that opts out and back in (built on extref-sdk, protocol 28):
 /// `__constructor(admin)`, `pin(hash)` (`update_current_contract_wasm`),
-/// `follow(manager, key)` (`follow_wasm_ref`); `version()` answers 1.
+/// `follow(manager, key)` (`update_current_contract_external_ref`); `version()` answers 1.
 pub const PINNABLE_V1: &[u8] = include_bytes!("../../../tests/fixtures/pinnable_v1.wasm");
 /// The same with `version()` = 2.
 pub const PINNABLE_V2: &[u8] = include_bytes!("../../../tests/fixtures/pinnable_v2.wasm");

@@ -42,8 +42,10 @@ pub const FORK_PROTOCOL: u32 = 28;
 /// The upstream protocol the fork extends; it behaves exactly as upstream there.
 pub const BASE_PROTOCOL: u32 = 27;
 
-/// Ledger settings shared by every test host (TTLs in ledgers).
-pub fn ledger_info(protocol: u32) -> LedgerInfo {
+/// The ledger of every host driven directly (`recording_host`, tests' own hosts), at
+/// `protocol`: our own settings (TTLs in ledgers), not the ledger of the e2e path,
+/// which is [`e2e::e2e_ledger_info`].
+pub fn host_ledger_info(protocol: u32) -> LedgerInfo {
     LedgerInfo {
         protocol_version: protocol,
         sequence_number: 100,
@@ -62,7 +64,7 @@ pub fn ledger_info(protocol: u32) -> LedgerInfo {
 /// unlimited; per-call costs are measured as budget deltas.
 pub fn recording_host(protocol: u32) -> Result<Host, HostError> {
     let host = Host::test_host_with_recording_footprint();
-    host.set_ledger_info(ledger_info(protocol))?;
+    host.set_ledger_info(host_ledger_info(protocol))?;
     host.switch_to_recording_auth(true)?;
     host.enable_debug()?;
     host.budget_cloned().reset_unlimited()?;
@@ -165,13 +167,13 @@ pub fn assert_same_ledger(before: &[EntryState], after: &[EntryState]) {
 
 /// A manager (admin: account 1, timelock `delay` ledgers) and a factory,
 /// deployed by account 2.
-pub struct Governance {
+pub struct ManagerAndFactory {
     pub admin: AddressObject,
     pub manager: AddressObject,
     pub factory: AddressObject,
 }
 
-impl Governance {
+impl ManagerAndFactory {
     pub fn deploy(host: &Host, delay: u32) -> Result<Self, HostError> {
         let admin = account(host, 1)?;
         let deployer = account(host, 2)?;
@@ -184,7 +186,7 @@ impl Governance {
             args(host, &[admin.into(), delay.into()])?,
         )?;
         let factory = host.create_contract(deployer, factory_hash, bytes32(host, [2; 32])?)?;
-        Ok(Governance {
+        Ok(ManagerAndFactory {
             admin,
             manager,
             factory,
@@ -210,11 +212,11 @@ impl Fleet {
     pub fn setup(host: Host, key: &str) -> Result<Self, HostError> {
         let v1 = upload(&host, fixtures::FOLLOWER_V1)?;
         let v2 = upload(&host, fixtures::FOLLOWER_V2)?;
-        let Governance {
+        let ManagerAndFactory {
             admin,
             manager,
             factory,
-        } = Governance::deploy(&host, 0)?;
+        } = ManagerAndFactory::deploy(&host, 0)?;
         let fleet = Fleet {
             host,
             admin,

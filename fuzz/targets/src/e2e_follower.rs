@@ -24,10 +24,10 @@ use std::cell::OnceCell;
 
 use extref_testkit::{
     e2e::{
-        code_key, create_follower_args, created_address, footprint, instance_entry, instance_key,
-        invoke_encoded, invoke_fn, key_of, ledger_info, module_cache, sc_symbol, source_account,
-        source_account_create_auth, to_xdr, ttl_entry, wasm_hash, EncodedTx, RefLedger, LEDGER_SEQ,
-        LIVE_UNTIL, TX_INSTRUCTIONS,
+        code_key, create_follower_args, created_address, e2e_ledger_info, footprint,
+        instance_entry, instance_key, invoke_encoded, invoke_fn, key_of, module_cache, sc_symbol,
+        source_account, source_account_create_auth, to_xdr, ttl_entry, wasm_hash, EncodedTx,
+        RefLedger, LEDGER_SEQ, LIVE_UNTIL, TX_INSTRUCTIONS,
     },
     fixtures, BASE_PROTOCOL, FORK_PROTOCOL,
 };
@@ -438,7 +438,7 @@ fn run_on(base: &Base, data: &[u8]) {
     };
     let info = soroban_env_host::LedgerInfo {
         protocol_version: protocol,
-        ..ledger_info()
+        ..e2e_ledger_info()
     };
     let cache = (flags & FLAG_MODULE_CACHE != 0 && protocol == FORK_PROTOCOL).then(|| {
         CACHE.with(|c| {

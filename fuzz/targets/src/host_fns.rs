@@ -26,7 +26,7 @@
 use std::{collections::BTreeMap, rc::Rc, sync::OnceLock};
 
 use extref_testkit::{
-    call, fixtures, ledger_info, ledger_state, recording_host, sym, Fleet, BASE_PROTOCOL,
+    call, fixtures, host_ledger_info, ledger_state, recording_host, sym, Fleet, BASE_PROTOCOL,
     FORK_PROTOCOL,
 };
 use soroban_env_host::{
@@ -258,7 +258,7 @@ fn new_host(base: &Base, flags: u8, r: &mut Reader) -> Result<Host, HostError> {
     } else {
         FORK_PROTOCOL
     };
-    host.set_ledger_info(ledger_info(protocol))?;
+    host.set_ledger_info(host_ledger_info(protocol))?;
     host.set_base_prng_seed([0; 32])?;
     if flags & FLAG_ENFORCING_AUTH == 0 {
         // Non-root auth allowed: test frames have no root invocation.

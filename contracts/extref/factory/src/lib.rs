@@ -8,7 +8,9 @@
 //! never run.
 #![no_std]
 
-use extref_sdk::{deploy_follower, deploy_follower_with_constructor};
+use extref_sdk::{
+    create_contract_with_external_ref, create_contract_with_external_ref_and_constructor,
+};
 use soroban_sdk::{contract, contractevent, contractimpl, Address, BytesN, Env, Symbol, Val, Vec};
 
 /// A follower of (`manager`, `key`) was deployed. Followers are not enumerable
@@ -33,8 +35,13 @@ impl Factory {
     /// arguments needs [`Factory::deploy_with`].
     /// Emits `("deployed", manager, key)` with the follower's address.
     pub fn deploy(env: Env, manager: Address, key: Symbol, salt: BytesN<32>) -> Address {
-        let follower =
-            deploy_follower(&env, &env.current_contract_address(), &manager, &key, &salt);
+        let follower = create_contract_with_external_ref(
+            &env,
+            &env.current_contract_address(),
+            &manager,
+            &key,
+            &salt,
+        );
         Deployed {
             manager,
             key,
@@ -55,7 +62,7 @@ impl Factory {
         salt: BytesN<32>,
         args: Vec<Val>,
     ) -> Address {
-        let follower = deploy_follower_with_constructor(
+        let follower = create_contract_with_external_ref_and_constructor(
             &env,
             &env.current_contract_address(),
             &manager,

@@ -24,12 +24,13 @@
 //!   replaced. While paused, nothing else moves `key` (`apply`, `set_ref`,
 //!   `rollback` are refused), so an upgrade cannot silently lift a pause.
 //!
-//! The reference itself is only ever written through `extref_sdk::set_wasm_ref`
-//! (the host checks the hash is uploaded code); the manager's own bookkeeping
-//! (pending proposals, previous hashes, canaries) is ordinary contract data.
+//! The reference itself is only ever written through
+//! `extref_sdk::set_contract_wasm_ref` (the host checks the hash is uploaded
+//! code); the manager's own bookkeeping (pending proposals, previous hashes,
+//! canaries) is ordinary contract data.
 #![no_std]
 
-use extref_sdk::{extend_wasm_ref_ttl, set_wasm_ref, wasm_ref};
+use extref_sdk::{extend_contract_wasm_ref_ttl, get_contract_wasm_ref, set_contract_wasm_ref};
 use soroban_sdk::{
     contract, contracterror, contractevent, contractimpl, contracttype, Address, BytesN, Env,
     Symbol,
@@ -175,7 +176,7 @@ impl Manager {
         }
         refuse_if_paused(&env, &key)?;
         check_canary(&env, &key, &hash)?;
-        set_wasm_ref(&env, &key, &hash);
+        set_contract_wasm_ref(&env, &key, &hash);
         Ok(())
     }
 
@@ -215,13 +216,13 @@ impl Manager {
         }
         refuse_if_paused(&env, &key)?;
         check_canary(&env, &key, &pending.hash)?;
-        let old = wasm_ref(&env, &env.current_contract_address(), &key);
+        let old = get_contract_wasm_ref(&env, &env.current_contract_address(), &key);
         if let Some(old) = &old {
             env.storage()
                 .persistent()
                 .set(&DataKey::Previous(key.clone()), old);
         }
-        set_wasm_ref(&env, &key, &pending.hash);
+        set_contract_wasm_ref(&env, &key, &pending.hash);
         env.storage().persistent().remove(&pending_key);
         Applied {
             key,
@@ -267,8 +268,8 @@ impl Manager {
             .persistent()
             .get(&previous_key)
             .ok_or(Error::NoPrevious)?;
-        let from = wasm_ref(&env, &env.current_contract_address(), &key);
-        set_wasm_ref(&env, &key, &previous);
+        let from = get_contract_wasm_ref(&env, &env.current_contract_address(), &key);
+        set_contract_wasm_ref(&env, &key, &previous);
         env.storage().persistent().remove(&previous_key);
         RolledBack {
             key,
@@ -290,8 +291,9 @@ impl Manager {
         if env.storage().persistent().has(&paused_key) {
             return Err(Error::AlreadyPaused);
         }
-        let from = wasm_ref(&env, &env.current_contract_address(), &key).ok_or(Error::NoRef)?;
-        set_wasm_ref(&env, &key, &paused);
+        let from = get_contract_wasm_ref(&env, &env.current_contract_address(), &key)
+            .ok_or(Error::NoRef)?;
+        set_contract_wasm_ref(&env, &key, &paused);
         env.storage().persistent().set(&paused_key, &from);
         Paused {
             key,
@@ -312,7 +314,7 @@ impl Manager {
             .persistent()
             .get(&paused_key)
             .ok_or(Error::NotPaused)?;
-        set_wasm_ref(&env, &key, &to);
+        set_contract_wasm_ref(&env, &key, &to);
         env.storage().persistent().remove(&paused_key);
         Unpaused { key, to }.publish(&env);
         Ok(())
@@ -325,7 +327,7 @@ impl Manager {
 
     /// The hash reference `key` points at, as the host holds it.
     pub fn current(env: Env, key: Symbol) -> Option<BytesN<32>> {
-        wasm_ref(&env, &env.current_contract_address(), &key)
+        get_contract_wasm_ref(&env, &env.current_contract_address(), &key)
     }
 
     /// `key`'s pending proposal: `(hash, eta)`.
@@ -346,7 +348,7 @@ impl Manager {
     /// `key`. Anyone may pay for keeping a fleet alive; nothing else changes.
     /// (Extending any follower's code TTL extends the reference too.)
     pub fn extend(env: Env, key: Symbol, threshold: u32, extend_to: u32) {
-        extend_wasm_ref_ttl(&env, &key, threshold, extend_to);
+        extend_contract_wasm_ref_ttl(&env, &key, threshold, extend_to);
         env.storage().instance().extend_ttl(threshold, extend_to);
         for k in [
             DataKey::Pending(key.clone()),
@@ -382,7 +384,9 @@ fn check_canary(env: &Env, key: &Symbol, hash: &BytesN<32>) -> Result<(), Error>
         .persistent()
         .get(&DataKey::Canary(key.clone()));
     if let Some(canary) = canary {
-        if wasm_ref(env, &env.current_contract_address(), &canary).as_ref() != Some(hash) {
+        if get_contract_wasm_ref(env, &env.current_contract_address(), &canary).as_ref()
+            != Some(hash)
+        {
             return Err(Error::CanaryNotLive);
         }
     }

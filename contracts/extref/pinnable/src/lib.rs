@@ -8,8 +8,8 @@
 //!   e.g. to stay on a version while the fleet moves on, or to leave a manager
 //!   it no longer trusts.
 //! - `follow(manager, key)` makes the executable `ExternalRef(manager, key)`
-//!   (`extref_sdk::follow_wasm_ref`): it runs whatever that reference points at,
-//!   from its next call on.
+//!   (`extref_sdk::update_current_contract_external_ref`): it runs whatever
+//!   that reference points at, from its next call on.
 //!
 //! Either switch keeps the contract's address and storage (the instance's
 //! storage belongs to the contract, not to its code), and belongs to the current
@@ -18,7 +18,7 @@
 //! only in `version()`, so a test can tell which code runs.
 #![no_std]
 
-use extref_sdk::follow_wasm_ref;
+use extref_sdk::update_current_contract_external_ref;
 use soroban_sdk::{contract, contractimpl, contracttype, Address, BytesN, Env, Symbol};
 
 #[contracttype]
@@ -61,7 +61,7 @@ impl Pinnable {
     /// only; fails if there is no such reference.
     pub fn follow(env: Env, manager: Address, key: Symbol) {
         Self::admin(env.clone()).require_auth();
-        follow_wasm_ref(&env, &manager, &key);
+        update_current_contract_external_ref(&env, &manager, &key);
     }
 }
 

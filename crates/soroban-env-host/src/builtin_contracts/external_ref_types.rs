@@ -21,12 +21,12 @@ use soroban_builtin_sdk_macros::contracttype;
 
 #[derive(Clone)]
 #[contracttype]
-pub(crate) struct ContractExecutableRef {
+pub(crate) struct ContractExecutableExternalRef {
     pub(crate) manager: Address,
     pub(crate) key: Symbol,
 }
 
-impl ContractExecutableRef {
+impl ContractExecutableExternalRef {
     // Notes on metering: the address clone and the object conversions are charged.
     pub(crate) fn from_xdr(
         host: &Host,

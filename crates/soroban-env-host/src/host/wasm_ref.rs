@@ -10,6 +10,11 @@
 //! `LedgerKeyWasmRef` has no `Val` representation, so contracts cannot name
 //! these entries through the generic storage functions: only the functions
 //! here read or write them.
+//!
+//! The body of each of our host functions is here as `<host fn>_impl` (as
+//! upstream's `create_contract` calls `create_contract_impl`): an inherent
+//! method with the host function's own name would shadow the `VmCallerEnv`
+//! method that the VM's dispatch calls as `host.<host fn>(vmcaller, …)`.
 
 use std::{borrow::Cow, cmp::Ordering, rc::Rc};
 
@@ -303,7 +308,7 @@ impl Host {
     /// event comes after the write, and running out of budget there leaves the
     /// write to the frame's rollback, like any failure of the caller.
     // Notes on metering: covered by the components.
-    pub(crate) fn set_current_contract_wasm_ref(
+    pub(crate) fn set_contract_wasm_ref_impl(
         &self,
         key: Symbol,
         wasm_hash_obj: BytesObject,
@@ -374,11 +379,12 @@ impl Host {
         )
     }
 
-    /// The hash `manager`'s reference `key` points at, or `None` if there is
-    /// no such reference. Only contracts own references: for any other address
+    /// `has_contract_wasm_ref`, and the reader of `get_contract_wasm_ref`: the
+    /// hash `manager`'s reference `key` points at, or `None` if there is no
+    /// such reference. Only contracts own references: for any other address
     /// the answer is `None` without a storage access.
     // Notes on metering: covered by the components.
-    pub(crate) fn try_get_wasm_ref(
+    pub(crate) fn try_get_contract_wasm_ref(
         &self,
         manager: AddressObject,
         key: Symbol,
@@ -399,12 +405,12 @@ impl Host {
 
     /// `get_contract_wasm_ref`.
     // Notes on metering: covered by the components.
-    pub(crate) fn get_wasm_ref(
+    pub(crate) fn get_contract_wasm_ref_impl(
         &self,
         manager: AddressObject,
         key: Symbol,
     ) -> Result<BytesObject, HostError> {
-        match self.try_get_wasm_ref(manager, key)? {
+        match self.try_get_contract_wasm_ref(manager, key)? {
             Some(hash) => self.add_host_object(self.scbytes_from_hash(&hash)?),
             None => Err(self.err(
                 ScErrorType::Storage,
@@ -418,7 +424,7 @@ impl Host {
     /// `extend_contract_wasm_ref_ttl`: the manager (current contract) keeps
     /// its reference entry alive, with the rules of `extend_contract_data_ttl`.
     // Notes on metering: covered by the components.
-    pub(crate) fn extend_current_contract_wasm_ref_ttl(
+    pub(crate) fn extend_contract_wasm_ref_ttl_impl(
         &self,
         key: Symbol,
         threshold: u32,
@@ -463,7 +469,7 @@ impl Host {
     /// `update_current_contract_wasm`, the write is rolled back if the
     /// invocation fails.
     // Notes on metering: covered by the components; the Box is charged.
-    pub(crate) fn update_current_contract_to_external_ref(
+    pub(crate) fn update_current_contract_external_ref_impl(
         &self,
         manager: AddressObject,
         key: Symbol,
