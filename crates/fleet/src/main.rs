@@ -100,9 +100,23 @@ fn main() -> Result<()> {
     match cli.command {
         Some(Command::Probe { core }) => {
             let e = core_run::endpoints(&core, None)?;
+            let info = |what: &str| {
+                extref_node::http::get_json(&format!("{}/info", e.admin_url))
+                    .with_context(|| format!("GET /info {what} the probe"))
+            };
+            let before = info("before")?;
             let mut ledger = ledger::Core::new(e.client()?, 0)?;
             let p = core_run::probe(&mut ledger.client)?;
-            println!("{}", serde_json::to_string_pretty(&p)?);
+            // The node keeps closing ledgers after what it answered.
+            let after = info("after")?;
+            let record = serde_json::json!({
+                "build": before["info"]["build"],
+                "ledger_before": before["info"]["ledger"]["num"],
+                "probe": p,
+                "ledger_after": after["info"]["ledger"]["num"],
+                "state_after": after["info"]["state"],
+            });
+            println!("{}", serde_json::to_string_pretty(&record)?);
             Ok(())
         }
         Some(Command::ApplyCost {
