@@ -316,3 +316,51 @@ fn the_next_build_run_is_the_record() {
         ),
     );
 }
+
+#[test]
+fn the_build_without_the_xdr_diff_is_the_record() {
+    let d = doc();
+    let r = record("core-probe-without-xdr.json");
+    let without = &r["without_xdr_diff"];
+    let with = &r["with_xdr_diff"];
+    // Both probes ran at the fork's protocol, and both nodes kept closing ledgers.
+    for run in [without, with] {
+        assert_eq!(int(&run["probe"]["protocol"]), 28);
+        assert_eq!(run["state_after"], "Synced!");
+        assert!(int(&run["ledger_after"]) > int(&run["ledger_before"]));
+    }
+    // Without the diff: refused while decoding, before the queue, no fee.
+    let refused = without["probe"]["outcome"].as_str().unwrap();
+    let exception = refused
+        .strip_prefix("malformed: ")
+        .expect("a decoding refusal");
+    let body: Value = serde_json::from_str(exception).unwrap();
+    let message = body["exception"].as_str().unwrap();
+    assert_eq!(int(&without["probe"]["fee_charged"]), 0);
+    assert_quoted(
+        &d,
+        "the refusal",
+        &format!("| without the `.x` diff | `{{\"exception\": \"{message}\"}}` | 0 |"),
+    );
+    // With it: the same blob decodes, is admitted and applied (and fails: no ref).
+    let fee = int(&with["probe"]["fee_charged"]);
+    assert!(fee > 0);
+    let applied = with["probe"]["outcome"].as_str().unwrap();
+    let ledger = applied
+        .strip_prefix("applied in ledger ")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(ledger, _)| ledger)
+        .expect("applied in a ledger");
+    assert_eq!(
+        applied,
+        format!("applied in ledger {ledger} (TxFailed, fee {fee})")
+    );
+    assert_quoted(
+        &d,
+        "the control",
+        &format!(
+            "| with the `.x` diff (control) | accepted, applied in ledger {ledger}: `TxFailed` (no ref behind the executable) | {} |",
+            thousands(fee as u64)
+        ),
+    );
+}
