@@ -4,6 +4,7 @@
 //! Everything here drives a real `soroban_env_host::Host` with real Wasm
 //! (the fixtures built from `contracts/`); nothing of the host is mocked.
 
+pub mod bad_input;
 pub mod chain;
 pub mod drift;
 pub mod e2e;
