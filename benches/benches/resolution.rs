@@ -400,9 +400,9 @@ fn doc_tables(e2e: &[(&str, &str, Metered)], direct: &[(&str, &str, Metered)]) -
             ),
         ),
         (
-            "R1's carrying, against R2's",
+            "R1's carrying, the same as R2's",
             format!(
-                "against {} in R1 (MemCmp {})",
+                "the fork carries the same entry for {} (MemCmp {}),\n  as here.",
                 signed(carrying),
                 signed(cpu_of(&columns[0], "MemCmp"))
             ),

@@ -164,8 +164,4 @@ impl Tx {
     pub fn read_write(&self) -> &[LedgerKey] {
         self.resources.footprint.read_write.as_slice()
     }
-
-    pub(super) fn in_footprint(&self, key: &LedgerKey) -> bool {
-        self.read_only().contains(key) || self.read_write().contains(key)
-    }
 }

@@ -199,12 +199,15 @@ impl LedgerState {
 
     /// What stellar-core passes the host for `tx`: the existing entries of
     /// its footprint, XDR-encoded, with their TTL entries (empty for entries
-    /// without a TTL). Entries are passed as they are in this ledger: an
-    /// archived entry is not filtered out.
+    /// without a TTL), in core's order (the read-only footprint, then the
+    /// read-write one; the host's metered cost depends on it). Entries are
+    /// passed as they are in this ledger: an archived entry is not filtered
+    /// out.
     pub fn encoded_footprint_entries(&self, tx: &Tx) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
-        self.entries
+        tx.read_only()
             .iter()
-            .filter(|(e, _)| tx.in_footprint(&key_of(e)))
+            .chain(tx.read_write().iter())
+            .filter_map(|k| self.get(k))
             .map(|(e, live_until)| {
                 let key = key_of(e);
                 let ttl = match live_until {
