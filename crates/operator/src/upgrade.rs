@@ -1497,67 +1497,44 @@ mod tests {
     #[test]
     fn events_are_compared_as_published() {
         use ScSpecEventDataFormat::{Map, SingleValue};
-        let base = vec![spec_event(
+        // `name` with the topic `deposited` and `params`.
+        let deposited = |name, params: &[(&str, ScSpecTypeDef, bool)], format, doc| {
+            vec![spec_event(name, &["deposited"], params, format, doc)]
+        };
+        let (from, n) = (("from", Address, true), ("n", U32, false));
+        let amount = ("amount", I128, false);
+        let base = deposited(
             "Deposited",
-            &["deposited"],
-            &[
-                ("from", Address, true),
-                ("amount", I128, false),
-                ("n", U32, false),
-            ],
+            &[from.clone(), amount.clone(), n.clone()],
             Map,
             "",
-        )];
+        );
         assert_eq!(rules(base.clone(), vec![]), [(Rule::EventRemoved, true)]);
-        let to_topic = vec![spec_event(
+        let amount_in_topics = ("amount", I128, true);
+        let to_topic = deposited(
             "Deposited",
-            &["deposited"],
-            &[
-                ("from", Address, true),
-                ("amount", I128, true),
-                ("n", U32, false),
-            ],
+            &[from.clone(), amount_in_topics, n.clone()],
             Map,
             "",
-        )];
+        );
         assert_eq!(rules(base.clone(), to_topic), [(Rule::EventChanged, true)]);
-        let format = vec![spec_event(
+        let format = deposited(
             "Deposited",
-            &["deposited"],
-            &[
-                ("from", Address, true),
-                ("amount", I128, false),
-                ("n", U32, false),
-            ],
+            &[from.clone(), amount.clone(), n.clone()],
             SingleValue,
             "",
-        )];
+        );
         assert_eq!(rules(base.clone(), format), [(Rule::EventChanged, true)]);
         // Documentation and a map's field order are not published.
-        let doc_and_order = vec![spec_event(
+        let doc_and_order = deposited(
             "Deposited",
-            &["deposited"],
-            &[
-                ("from", Address, true),
-                ("n", U32, false),
-                ("amount", I128, false),
-            ],
+            &[from.clone(), n.clone(), amount.clone()],
             Map,
             "now documented",
-        )];
+        );
         assert!(rules(base.clone(), doc_and_order).is_empty());
         // The struct renamed, topics kept explicitly: the same event on the wire.
-        let renamed = vec![spec_event(
-            "Deposit",
-            &["deposited"],
-            &[
-                ("from", Address, true),
-                ("amount", I128, false),
-                ("n", U32, false),
-            ],
-            Map,
-            "",
-        )];
+        let renamed = deposited("Deposit", &[from, amount, n], Map, "");
         assert_eq!(rules(base.clone(), renamed), [(Rule::EventRenamed, false)]);
         let mut added = base.clone();
         added.push(spec_event("Withdrawn", &["withdrawn"], &[], Map, ""));
