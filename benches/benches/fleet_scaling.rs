@@ -1,4 +1,4 @@
-//! R3: fleet scaling. One ledger ([`Chain`]: every transaction simulated,
+//! R3: fleet scaling. One ledger ([`Ledger`]: every transaction simulated,
 //! then applied through `e2e_invoke::invoke_host_function` with an enforcing
 //! footprint) grows to N = 1, 10, 100, 1,000, 10,000 ExternalRef followers
 //! (`follower_v1.wasm`, deployed through the factory), next to N plain-Wasm
@@ -30,8 +30,7 @@ use extref_benches::{
 };
 use extref_testkit::thousands;
 use extref_testkit::{
-    chain::{Chain, Prepared, Receipt},
-    e2e::{invoke_fn, sc_symbol},
+    e2e::{invoke_fn, sc_symbol, Ledger, Prepared, Receipt},
     fixtures, FORK_PROTOCOL,
 };
 use serde_json::{json, Value};
@@ -55,7 +54,7 @@ fn salt(tag: u8, i: usize) -> [u8; 32] {
 
 /// The ledger, its manager and factory, and both fleets.
 struct Fleet {
-    chain: Chain,
+    ledger: Ledger,
     manager: ScAddress,
     factory: ScAddress,
     follower_v1: Hash,
@@ -70,9 +69,9 @@ struct Fleet {
 
 impl Fleet {
     fn new() -> Self {
-        let mut chain = Chain::new(FORK_PROTOCOL);
-        let admin = ScVal::Address(chain.source_address());
-        let mut up = |wasm| chain.upload(wasm).expect("upload");
+        let mut ledger = Ledger::at_protocol(FORK_PROTOCOL);
+        let admin = ScVal::Address(ledger.source_address());
+        let mut up = |wasm| ledger.upload(wasm).expect("upload");
         let follower_v1 = up(fixtures::FOLLOWER_V1);
         let follower_v2 = up(fixtures::FOLLOWER_V2);
         let pinnable_v1 = up(fixtures::PINNABLE_V1);
@@ -80,18 +79,18 @@ impl Fleet {
         let manager_code = up(fixtures::MANAGER);
         let factory_code = up(fixtures::FACTORY);
         // Delay 0: one ref update is one `set_ref` transaction.
-        let (manager, _) = chain
+        let (manager, _) = ledger
             .create(
                 ContractExecutable::Wasm(manager_code),
                 salt(1, 0),
                 vec![admin, ScVal::U32(0)],
             )
             .expect("manager");
-        let (factory, _) = chain
+        let (factory, _) = ledger
             .create(ContractExecutable::Wasm(factory_code), salt(2, 0), vec![])
             .expect("factory");
         let mut fleet = Fleet {
-            chain,
+            ledger,
             manager,
             factory,
             follower_v1,
@@ -113,15 +112,15 @@ impl Fleet {
     /// Commits a ref update.
     fn set_ref(&mut self, hash: &Hash) {
         let f = self.set_ref_fn(hash);
-        self.chain.submit(f).expect("set_ref");
+        self.ledger.submit(f).expect("set_ref");
     }
 
     /// Deploys followers and pinnables up to `n` of each.
     fn grow(&mut self, n: usize) {
-        let admin = ScVal::Address(self.chain.source_address());
+        let admin = ScVal::Address(self.ledger.source_address());
         for i in self.followers.len()..n {
             let r = self
-                .chain
+                .ledger
                 .invoke(
                     &self.factory,
                     "deploy",
@@ -137,7 +136,7 @@ impl Fleet {
             };
             self.followers.push(f);
             let (p, _) = self
-                .chain
+                .ledger
                 .create(
                     ContractExecutable::Wasm(self.pinnable_v1.clone()),
                     salt(5, i),
@@ -149,13 +148,13 @@ impl Fleet {
     }
 
     fn prepare(&self, contract: &ScAddress, function: &str, args: Vec<ScVal>) -> Prepared {
-        self.chain
+        self.ledger
             .prepare(invoke_fn(contract, function, args))
             .unwrap_or_else(|e| panic!("simulating {function}: {e:?}"))
     }
 
     fn apply(&self, tx: &Prepared) -> Receipt {
-        self.chain.apply(tx).expect("apply")
+        self.ledger.apply_prepared(tx).expect("apply")
     }
 
     fn call(&self, follower: &ScAddress) -> Prepared {
@@ -163,7 +162,7 @@ impl Fleet {
     }
 
     fn version(&mut self, contract: &ScAddress) -> ScVal {
-        self.chain
+        self.ledger
             .invoke(contract, "version", vec![])
             .expect("version")
             .result
@@ -191,7 +190,7 @@ struct Row {
 
 fn measure(fleet: &mut Fleet, n: usize) -> (Row, Prepared, Prepared) {
     let ref_tx = fleet
-        .chain
+        .ledger
         .prepare(fleet.set_ref_fn(&fleet.follower_v2))
         .expect("simulating set_ref");
     let ref_update = fleet.apply(&ref_tx);
@@ -718,7 +717,7 @@ fn r3(c: &mut Criterion) {
             "R3 N={n}: deployed in {:.1} s, measured in {:.1} s, {} ledger entries",
             deployed.as_secs_f64(),
             t.elapsed().as_secs_f64(),
-            fleet.chain.len()
+            fleet.ledger.len()
         );
         rows.push(row);
         group.bench_with_input(BenchmarkId::new("ref_update", n), &ref_tx, |b, tx| {

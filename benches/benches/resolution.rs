@@ -132,7 +132,7 @@ fn direct_call(s: &RefLedger, case: &Case, cache: Option<&ModuleCache>) -> Meter
         let key = Rc::new(key.clone());
         let (entry, live_until) = s.ledger.get(&key).expect("footprint entry exists");
         footprint.push((key.clone(), AccessType::ReadOnly));
-        entries.push((key, Some((Rc::new(entry.clone()), *live_until))));
+        entries.push((key, Some((entry.clone(), *live_until))));
     }
     footprint.sort_by(|a, b| a.0.cmp(&b.0));
     entries.sort_by(|a, b| a.0.cmp(&b.0));

@@ -21,8 +21,6 @@
 //! WAT at test time ([`wasm`]), importing the fork's functions (module `l`,
 //! exports `h`..`n`) and declaring interface protocol 28 (or 27).
 
-use std::sync::OnceLock;
-
 use extref_testkit::{
     account,
     bad_input::{
@@ -33,8 +31,8 @@ use extref_testkit::{
     e2e::{
         code_entry, code_key, contract_address, created_address, e2e_ledger_info, external_ref,
         footprint, instance_entry, instance_key, invoke_fn, key_of, sc_symbol, source_account,
-        source_account_create_auth, to_xdr, wasm_hash, wasm_ref_entry, wasm_ref_key, LedgerState,
-        Tx, LEDGER_SEQ, LIVE_UNTIL,
+        source_account_create_auth, to_xdr, wasm_hash, wasm_ref_entry, wasm_ref_key, Ledger, Tx,
+        LEDGER_SEQ, LIVE_UNTIL,
     },
     fixtures::{FOLLOWER_V1, FOLLOWER_V2},
     recording_host, sym, upload, BASE_PROTOCOL, FORK_PROTOCOL,
@@ -309,7 +307,7 @@ const KEY32: &str = "abcdefghijklmnopqrstuvwxyz_01234";
 /// the probe; `p`, a plain probe contract; `sac`, a Stellar asset contract.
 #[derive(Clone)]
 struct World {
-    ledger: LedgerState,
+    ledger: Ledger,
     probe: Vec<u8>,
     m: ScAddress,
     f: ScAddress,
@@ -351,9 +349,12 @@ fn data_entry(
 }
 
 impl World {
+    /// The world, built once per test thread (the ledger is not `Sync`).
     fn get() -> World {
-        static WORLD: OnceLock<World> = OnceLock::new();
-        WORLD.get_or_init(World::build).clone()
+        thread_local! {
+            static WORLD: World = World::build();
+        }
+        WORLD.with(World::clone)
     }
 
     fn build() -> World {
@@ -366,7 +367,7 @@ impl World {
             contract_address(0xbb),
             contract_address(0x5a),
         );
-        let mut ledger = LedgerState::new(e2e_ledger_info());
+        let mut ledger = Ledger::new(e2e_ledger_info());
         for wasm in [FOLLOWER_V1, FOLLOWER_V2, &probe] {
             ledger.put(code_entry(wasm), Some(LIVE_UNTIL));
         }
@@ -1316,7 +1317,7 @@ catalogue! {
         let w = World::get();
         let tx = Tx::new(invoke_fn(&w.f, "version", vec![]), footprint(w.f_keys(), vec![]));
         let mut enc = w.ledger.encode(&tx);
-        let ref_xdr = to_xdr(w.ledger.get(&wasm_ref_key(&w.m, TOKEN)).map(|(e, _)| e).unwrap());
+        let ref_xdr = to_xdr(w.ledger.get(&wasm_ref_key(&w.m, TOKEN)).map(|(e, _)| e.as_ref()).unwrap());
         let i = enc.entries.iter().position(|e| *e == ref_xdr).unwrap();
         enc.ttls[i] = vec![];
         harness::encoded(&w.ledger, &enc)
@@ -1775,7 +1776,7 @@ fn follower_args(manager: &ScAddress, key: &str) -> CreateContractArgsV2 {
 
 /// Applies a transaction whose host function is raw XDR (`host_fn`), with
 /// footprint `ro` read-only.
-fn raw_host_fn_tx(ledger: &LedgerState, host_fn: Vec<u8>, ro: Vec<LedgerKey>) -> Observed {
+fn raw_host_fn_tx(ledger: &Ledger, host_fn: Vec<u8>, ro: Vec<LedgerKey>) -> Observed {
     let placeholder = Tx::new(
         HostFunction::UploadContractWasm(Default::default()),
         footprint(ro, vec![]),

@@ -15,11 +15,10 @@ use std::collections::BTreeSet;
 
 use extref_operator::{
     spec::ContractSpec,
-    upgrade::{check, is_safe, not_checked, verdict, Finding, Ledger, Rule, Verdict},
+    upgrade::{check, is_safe, not_checked, verdict, Finding, Network, Rule, Verdict},
 };
 use extref_testkit::{
-    chain::Chain,
-    e2e::{contract_address, external_ref, invoke_fn, sc_symbol},
+    e2e::{contract_address, external_ref, invoke_fn, sc_symbol, Ledger},
     fixtures, FORK_PROTOCOL,
 };
 use soroban_env_host::{
@@ -44,7 +43,7 @@ fn findings(old: &str, new: &str, protocol: u32) -> Vec<Finding> {
     check(
         &spec(old),
         &spec(new),
-        Ledger {
+        Network {
             protocol,
             pre_release: false,
         },
@@ -296,7 +295,7 @@ const KEY: &str = "fleet";
 /// A governed manager (no timelock, the source account its admin) whose ref `KEY`
 /// points at `old`, and one follower of it created with `args`.
 struct Run {
-    chain: Chain,
+    ledger: Ledger,
     manager: ScAddress,
     follower: ScAddress,
 }
@@ -341,34 +340,34 @@ fn holder() -> ScAddress {
 
 /// The transaction source account: admin, owner and the holder that signs.
 fn me() -> ScAddress {
-    Chain::new(FORK_PROTOCOL).source_address()
+    Ledger::at_protocol(FORK_PROTOCOL).source_address()
 }
 
 impl Run {
     fn new(old: &[u8], args: Vec<ScVal>) -> Run {
-        let mut chain = Chain::new(FORK_PROTOCOL);
-        let code = chain.upload(old).unwrap();
-        let manager_code = chain.upload(fixtures::MANAGER).unwrap();
-        let admin = chain.source_address();
-        let (manager, _) = chain
+        let mut ledger = Ledger::at_protocol(FORK_PROTOCOL);
+        let code = ledger.upload(old).unwrap();
+        let manager_code = ledger.upload(fixtures::MANAGER).unwrap();
+        let admin = ledger.source_address();
+        let (manager, _) = ledger
             .create(
                 ContractExecutable::Wasm(manager_code),
                 [1; 32],
                 vec![addr(&admin), ScVal::U32(0)],
             )
             .unwrap();
-        chain
+        ledger
             .submit(invoke_fn(
                 &manager,
                 "set_ref",
                 vec![sym(KEY), hash_val(&code)],
             ))
             .unwrap();
-        let (follower, _) = chain
+        let (follower, _) = ledger
             .create(external_ref(&manager, KEY), [2; 32], args)
             .unwrap();
         Run {
-            chain,
+            ledger,
             manager,
             follower,
         }
@@ -376,7 +375,7 @@ impl Run {
 
     fn call(&mut self, f: &str, args: Vec<ScVal>) -> Result<ScVal, HostError> {
         let follower = self.follower.clone();
-        self.chain.invoke(&follower, f, args).map(|r| r.result)
+        self.ledger.invoke(&follower, f, args).map(|r| r.result)
     }
 
     fn ok(&mut self, f: &str, args: Vec<ScVal>) -> ScVal {
@@ -386,9 +385,9 @@ impl Run {
 
     /// Moves the ref to `new` (uploaded first): the follower runs it from its next call.
     fn upgrade(&mut self, new: &[u8]) -> Hash {
-        let hash = self.chain.upload(new).unwrap();
+        let hash = self.ledger.upload(new).unwrap();
         let manager = self.manager.clone();
-        self.chain
+        self.ledger
             .submit(invoke_fn(
                 &manager,
                 "set_ref",
@@ -518,35 +517,35 @@ fn run_vault_v1_v2() {
 /// never be upgraded again.
 fn run_vault_hidden() {
     let me = me();
-    let mut chain = Chain::new(FORK_PROTOCOL);
-    let v1 = chain.upload(&wasm("vault_hidden_v1")).unwrap();
-    let broken = chain.upload(&wasm("vault_hidden_break")).unwrap();
-    let (vault, _) = chain
+    let mut ledger = Ledger::at_protocol(FORK_PROTOCOL);
+    let v1 = ledger.upload(&wasm("vault_hidden_v1")).unwrap();
+    let broken = ledger.upload(&wasm("vault_hidden_break")).unwrap();
+    let (vault, _) = ledger
         .create(
             ContractExecutable::Wasm(v1.clone()),
             [3; 32],
             vec![addr(&me), i128v(1_000)],
         )
         .unwrap();
-    chain
+    ledger
         .invoke(&vault, "deposit", vec![addr(&me), i128v(10)])
         .unwrap();
-    chain
+    ledger
         .invoke(&vault, "upgrade", vec![hash_val(&broken)])
         .expect("the owner upgrades");
     assert_eq!(
-        chain
+        ledger
             .invoke(&vault, "balance", vec![addr(&me)])
             .unwrap()
             .result,
         i128v(10)
     );
     traps(
-        chain.invoke(&vault, "owner", vec![]).map(|r| r.result),
+        ledger.invoke(&vault, "owner", vec![]).map(|r| r.result),
         "the owner, stored under the old case",
     );
     traps(
-        chain
+        ledger
             .invoke(&vault, "upgrade", vec![hash_val(&v1)])
             .map(|r| r.result),
         "upgrading back",
@@ -592,11 +591,11 @@ fn run_constructor_added() {
         "the limit an old follower never stored",
     );
     let (fresh, _) = r
-        .chain
+        .ledger
         .create(external_ref(&r.manager, KEY), [9; 32], vec![ScVal::U32(10)])
         .unwrap();
     assert_eq!(
-        r.chain.invoke(&fresh, "limit", vec![]).unwrap().result,
+        r.ledger.invoke(&fresh, "limit", vec![]).unwrap().result,
         ScVal::U32(10)
     );
 }

@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 use extref_testkit::{
     e2e::{
         code_key, create_follower_args, created_address, external_ref, footprint, instance_entry,
-        instance_key, invoke_fn, module_cache, restored_live_until, source_account,
-        source_account_create_auth, wasm_hash, wasm_ref_entry, wasm_ref_key, Applied, Change,
-        RefLedger, Tx, LEDGER_SEQ, LIVE_UNTIL,
+        instance_key, invoke_fn, key_of, module_cache, restored_live_until, source_account,
+        source_account_create_auth, wasm_hash, wasm_ref_entry, wasm_ref_key, Applied, RefLedger,
+        Tx, LEDGER_SEQ, LIVE_UNTIL,
     },
     fixtures::{FOLLOWER_V1, FOLLOWER_V2},
     FORK_PROTOCOL,
@@ -414,13 +414,14 @@ fn create_contract_v2_simulation_prescribes_ref_code_instance_and_auth() -> Resu
     ));
     // The simulated creation writes the follower instance.
     let instance = sim
-        .ledger_changes
+        .modified_entries
         .iter()
-        .map(Change::from)
-        .find(|c| c.key == instance_key(&d.created))
+        .find_map(|(_, after)| {
+            (after.as_ref().map(key_of) == Some(instance_key(&d.created))).then(|| after.clone())
+        })
         .unwrap();
     assert_eq!(
-        instance.new_entry,
+        instance,
         Some(instance_entry(
             &d.created,
             external_ref(&d.s.manager, "token")
@@ -527,14 +528,14 @@ fn create_contract_v2_of_a_missing_ref_is_refused() -> Result<(), HostError> {
 mod regression {
     use super::*;
     use extref_testkit::{
-        e2e::{code_entry, contract_address, e2e_ledger_info, LedgerState},
+        e2e::{code_entry, contract_address, e2e_ledger_info, Ledger},
         BASE_PROTOCOL,
     };
     use soroban_env_host::{xdr::ContractExecutable, LedgerInfo};
 
     #[test]
     fn enforced_create_contract_auth_at_protocol_27() {
-        let mut ledger = LedgerState::new(LedgerInfo {
+        let mut ledger = Ledger::new(LedgerInfo {
             protocol_version: BASE_PROTOCOL,
             ..e2e_ledger_info()
         });

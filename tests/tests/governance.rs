@@ -6,8 +6,7 @@
 //! Every misuse is refused with a precise error and changes nothing.
 
 use extref_testkit::{
-    chain::{Chain, Prepared},
-    e2e::{invoke_fn, sc_symbol},
+    e2e::{invoke_fn, sc_symbol, Ledger, Prepared},
     fixtures,
     sign::{sign_entry, Account, Key},
     FORK_PROTOCOL,
@@ -25,7 +24,7 @@ const KEY: &str = "fleet";
 const VALID_FOR: u32 = 100;
 
 struct Gov {
-    chain: Chain,
+    ledger: Ledger,
     v1: Hash,
     v2: Hash,
     manager_code: Hash,
@@ -45,12 +44,12 @@ fn set_ref(manager: &ScAddress, hash: &Hash) -> HostFunction {
 
 impl Gov {
     fn new() -> Gov {
-        let mut chain = Chain::new(FORK_PROTOCOL);
-        let v1 = chain.upload(fixtures::FOLLOWER_V1).unwrap();
-        let v2 = chain.upload(fixtures::FOLLOWER_V2).unwrap();
-        let manager_code = chain.upload(fixtures::MANAGER).unwrap();
+        let mut ledger = Ledger::at_protocol(FORK_PROTOCOL);
+        let v1 = ledger.upload(fixtures::FOLLOWER_V1).unwrap();
+        let v2 = ledger.upload(fixtures::FOLLOWER_V2).unwrap();
+        let manager_code = ledger.upload(fixtures::MANAGER).unwrap();
         Gov {
-            chain,
+            ledger,
             v1,
             v2,
             manager_code,
@@ -60,9 +59,9 @@ impl Gov {
     /// A manager without timelock whose admin is `admin` (its account entry is put in
     /// the ledger), with its ref `KEY` set to v1 by `admin`'s signature with `keys`.
     fn manager(&mut self, salt: u8, admin: &Account, keys: &[&Key]) -> ScAddress {
-        self.chain.put(admin.entry(), None);
+        self.ledger.put(admin.entry(), None);
         let (manager, _) = self
-            .chain
+            .ledger
             .create(
                 ContractExecutable::Wasm(self.manager_code.clone()),
                 [salt; 32],
@@ -71,22 +70,22 @@ impl Gov {
             .unwrap();
         let v1 = self.v1.clone();
         let tx = self.signed(set_ref(&manager, &v1), keys, VALID_FOR);
-        self.chain
+        self.ledger
             .submit_prepared(&tx)
             .expect("the admin's signed set_ref");
         manager
     }
 
     fn signed(&self, host_fn: HostFunction, keys: &[&Key], valid_for: u32) -> Prepared {
-        let network_id = self.chain.info.network_id;
-        let expiration = self.chain.info.sequence_number + valid_for;
-        self.chain
+        let network_id = self.ledger.info.network_id;
+        let expiration = self.ledger.info.sequence_number + valid_for;
+        self.ledger
             .prepare_signed(host_fn, |e| sign_entry(e, network_id, expiration, keys))
             .expect("simulation")
     }
 
     fn current(&mut self, manager: &ScAddress) -> ScVal {
-        self.chain
+        self.ledger
             .invoke(manager, "current", vec![ScVal::Symbol(sc_symbol(KEY))])
             .unwrap()
             .result
@@ -94,8 +93,8 @@ impl Gov {
 
     /// Applies `tx`, which must fail with `(ty, code)` and leave the ledger as it was.
     fn refused(&mut self, tx: &Prepared, ty: ScErrorType, code: ScErrorCode) -> HostError {
-        let before = self.chain.state();
-        let Err(err) = self.chain.submit_prepared(tx) else {
+        let before = self.ledger.state();
+        let Err(err) = self.ledger.submit_prepared(tx) else {
             panic!("the transaction must be refused");
         };
         assert!(
@@ -103,7 +102,7 @@ impl Gov {
             "expected ({ty:?}, {code:?}), got {err:?}"
         );
         assert!(
-            self.chain.state() == before,
+            self.ledger.state() == before,
             "a refused transaction changed the ledger"
         );
         err
@@ -119,18 +118,18 @@ fn a_signed_upgrade_by_an_admin_who_is_not_the_source_moves_the_fleet() {
     let mut g = Gov::new();
     let admin_key = Key::from_seed(0xa1);
     let admin = Account::single(&admin_key);
-    assert_ne!(admin.address(), g.chain.source_address());
+    assert_ne!(admin.address(), g.ledger.source_address());
     let manager = g.manager(1, &admin, &[&admin_key]);
     assert_eq!(g.current(&manager), bytes(&g.v1));
 
     let follower_code = g.v2.clone();
     let tx = g.signed(set_ref(&manager, &follower_code), &[&admin_key], VALID_FOR);
     // The signature's nonce is a ledger entry the transaction creates.
-    let nonces_before = g.chain.keys().count();
-    g.chain.submit_prepared(&tx).expect("signed upgrade");
+    let nonces_before = g.ledger.keys().count();
+    g.ledger.submit_prepared(&tx).expect("signed upgrade");
     assert_eq!(g.current(&manager), bytes(&g.v2));
     assert!(
-        g.chain.keys().count() > nonces_before,
+        g.ledger.keys().count() > nonces_before,
         "the nonce was consumed"
     );
 }
@@ -154,14 +153,14 @@ fn a_replayed_signature_is_refused() {
     let manager = g.manager(1, &Account::single(&admin_key), &[&admin_key]);
     let v2 = g.v2.clone();
     let tx = g.signed(set_ref(&manager, &v2), &[&admin_key], VALID_FOR);
-    g.chain.submit_prepared(&tx).expect("first use");
+    g.ledger.submit_prepared(&tx).expect("first use");
     // Back to v1 by a fresh signature, then the old signed transaction replayed: its
     // nonce is spent.
     let v1 = g.v1.clone();
     let back = g.signed(set_ref(&manager, &v1), &[&admin_key], VALID_FOR);
-    g.chain.submit_prepared(&back).unwrap();
+    g.ledger.submit_prepared(&back).unwrap();
     let replay = g
-        .chain
+        .ledger
         .prepare_with_auth(set_ref(&manager, &v2), auth_of(&tx))
         .unwrap();
     g.refused(&replay, ScErrorType::Auth, ScErrorCode::ExistingValue);
@@ -175,9 +174,9 @@ fn an_expired_signature_is_refused() {
     let manager = g.manager(1, &Account::single(&admin_key), &[&admin_key]);
     let v2 = g.v2.clone();
     let tx = g.signed(set_ref(&manager, &v2), &[&admin_key], 5);
-    g.chain.advance(6);
+    g.ledger.advance(6);
     let late = g
-        .chain
+        .ledger
         .prepare_with_auth(set_ref(&manager, &v2), auth_of(&tx))
         .unwrap();
     g.refused(&late, ScErrorType::Auth, ScErrorCode::InvalidInput);
@@ -195,7 +194,7 @@ fn a_signature_for_v1_cannot_point_the_key_at_v2() {
     let v2 = g.v2.clone();
     let for_v1 = g.signed(set_ref(&manager, &v1), &[&admin_key], VALID_FOR);
     let misused = g
-        .chain
+        .ledger
         .prepare_with_auth(set_ref(&manager, &v2), auth_of(&for_v1))
         .unwrap();
     g.refused(&misused, ScErrorType::Auth, ScErrorCode::InvalidAction);
@@ -212,13 +211,13 @@ fn a_signature_for_one_manager_cannot_move_another() {
     let v2 = g.v2.clone();
     let for_first = g.signed(set_ref(&first, &v2), &[&admin_key], VALID_FOR);
     let misused = g
-        .chain
+        .ledger
         .prepare_with_auth(set_ref(&second, &v2), auth_of(&for_first))
         .unwrap();
     g.refused(&misused, ScErrorType::Auth, ScErrorCode::InvalidAction);
     assert_eq!(g.current(&second), bytes(&g.v1));
     // The signature was for the first manager, and still works there.
-    g.chain.submit_prepared(&for_first).unwrap();
+    g.ledger.submit_prepared(&for_first).unwrap();
     assert_eq!(g.current(&first), bytes(&g.v2));
 }
 
@@ -244,6 +243,6 @@ fn a_two_of_three_multisig_admin_upgrades_with_two_signatures_not_one() {
     g.refused(&master, ScErrorType::Auth, ScErrorCode::InvalidAction);
     // Two of the three signers.
     let two = g.signed(set_ref(&manager, &v2), &[&keys[1], &keys[2]], VALID_FOR);
-    g.chain.submit_prepared(&two).expect("2 of 3");
+    g.ledger.submit_prepared(&two).expect("2 of 3");
     assert_eq!(g.current(&manager), bytes(&g.v2));
 }

@@ -5,7 +5,7 @@
 //! upload code, deploy followers directly or through a follower that runs the
 //! factory's code, switch a follower to a ref or pin it, call it, advance the
 //! ledger until entries archive). Each operation runs end to end on a
-//! [`Chain`]: simulated (recording footprint and auth, auto-restore of
+//! [`Ledger`]: simulated (recording footprint and auth, auto-restore of
 //! archived entries), then applied with `invoke_host_function` under an
 //! enforcing footprint with the module cache, then committed. The same
 //! operation runs on [`Model`], a plain-Rust description of the spec's rules
@@ -29,7 +29,7 @@
 //! applied first in a corrupted form ([`Fault`]: a footprint key dropped or
 //! made read-only, auth stripped or signed by a stranger, an instruction
 //! limit too small, the wrong constructor): it fails inside the host, its
-//! reported changes and events are committed ([`Chain::submit_as_reported`]),
+//! reported changes and events are committed ([`Ledger::submit_as_reported`]),
 //! and the whole ledger and the event log must be as before. Then the
 //! transaction runs as prepared.
 //!
@@ -43,8 +43,7 @@ use std::{
 };
 
 use extref_testkit::{
-    chain::{Chain, Prepared, TxParts},
-    e2e::{created_address, instance_key, invoke_fn, sc_symbol, wasm_hash},
+    e2e::{self, created_address, instance_key, invoke_fn, sc_symbol, wasm_hash, Ledger, Prepared},
     fixtures,
     sign::{sign_entry, Account, Key},
     thousands, FORK_PROTOCOL,
@@ -1042,16 +1041,16 @@ fn accepts(code: Code, has_admin: bool, call: Call) -> bool {
 }
 
 // ---------------------------------------------------------------------------
-// The chain, compared with the model
+// The ledger, compared with the model
 // ---------------------------------------------------------------------------
 
-/// The chain's ledger in the model's terms.
-fn chain_entries(chain: &Chain) -> Entries {
-    chain
+/// The ledger in the model's terms.
+fn ledger_entries(ledger: &Ledger) -> Entries {
+    ledger
         .state()
         .into_iter()
         // The admin's account entry, put at setup for signed auth
-        // (`Fault::WrongSigner`), is not the feature's; `Chain::state`
+        // (`Fault::WrongSigner`), is not the feature's; `Ledger::state`
         // comparisons cover it.
         .filter(|(_, (entry, _))| !matches!(entry.data, LedgerEntryData::Account(_)))
         .map(|(key, (entry, live_until))| {
@@ -1079,15 +1078,15 @@ fn chain_entries(chain: &Chain) -> Entries {
 }
 
 /// A readable difference of two ledgers (whole entries hold Wasm blobs).
-fn ledger_diff(model: &Entries, chain: &Entries) -> Vec<String> {
-    let keys: BTreeSet<&LedgerKey> = model.keys().chain(chain.keys()).collect();
+fn ledger_diff(model: &Entries, ledger: &Entries) -> Vec<String> {
+    let keys: BTreeSet<&LedgerKey> = model.keys().chain(ledger.keys()).collect();
     keys.into_iter()
-        .filter(|k| model.get(*k) != chain.get(*k))
+        .filter(|k| model.get(*k) != ledger.get(*k))
         .map(|k| {
             format!(
-                "{k:?}\n    model: {:?}\n    chain: {:?}",
+                "{k:?}\n    model: {:?}\n    ledger: {:?}",
                 model.get(k),
-                chain.get(k)
+                ledger.get(k)
             )
         })
         .collect()
@@ -1172,10 +1171,10 @@ fn label(op: Op) -> &'static str {
 #[derive(Clone)]
 struct Harness {
     stats: Stats,
-    chain: Chain,
+    ledger: Ledger,
     world: World,
     model: Model,
-    /// Code uploaded through [`Chain::upload`] (which also caches its module).
+    /// Code uploaded through [`Ledger::upload`] (which also caches its module).
     cached: BTreeSet<Code>,
     /// Operations run so far, for failure messages; whether the prelude is
     /// over.
@@ -1188,22 +1187,22 @@ struct Harness {
 impl Harness {
     /// The managers (admin: the source account), the factory, and their code.
     fn new() -> Self {
-        let mut chain = Chain::new(FORK_PROTOCOL);
-        let admin = chain.source_address();
+        let mut ledger = Ledger::at_protocol(FORK_PROTOCOL);
+        let admin = ledger.source_address();
         // The admin's (the source account's) account entry: its master key
         // alone signs, so that a signature by any other key is refused for
         // that reason (`Fault::WrongSigner`), not for a missing account.
         let account = Account {
-            id: chain.source.clone(),
+            id: ledger.source.clone(),
             master_weight: 1,
             signers: vec![],
             thresholds: [0, 0, 0],
         };
-        chain.put(account.entry(), None);
-        let manager_code = chain.upload(fixtures::MANAGER).expect("upload manager");
-        let factory_code = chain.upload(fixtures::FACTORY).expect("upload factory");
-        let seq = chain.info.sequence_number;
-        let min_live_until = seq + chain.info.min_persistent_entry_ttl - 1;
+        ledger.put(account.entry(), None);
+        let manager_code = ledger.upload(fixtures::MANAGER).expect("upload manager");
+        let factory_code = ledger.upload(fixtures::FACTORY).expect("upload factory");
+        let seq = ledger.info.sequence_number;
+        let min_live_until = seq + ledger.info.min_persistent_entry_ttl - 1;
         let mut entries = Entries::new();
         entries.insert(code_key(&manager_code), (Abs::Code, min_live_until));
         entries.insert(code_key(&factory_code), (Abs::Code, min_live_until));
@@ -1212,7 +1211,7 @@ impl Harness {
         for (i, delay) in DELAYS.into_iter().enumerate() {
             let args = vec![ScVal::Address(admin.clone()), ScVal::U32(delay)];
             let exec = ContractExecutable::Wasm(manager_code.clone());
-            let (manager, _) = chain
+            let (manager, _) = ledger
                 .create(exec.clone(), [0xa0 + i as u8; 32], args)
                 .expect("create manager");
             let storage = instance_storage(vec![
@@ -1226,7 +1225,7 @@ impl Harness {
             managers.push(manager);
         }
         let exec = ContractExecutable::Wasm(factory_code);
-        let (factory, _) = chain
+        let (factory, _) = ledger
             .create(exec.clone(), [0xfa; 32], vec![])
             .expect("create factory");
         entries.insert(
@@ -1252,11 +1251,11 @@ impl Harness {
             managers,
             factory,
             slots,
-            min_persistent_ttl: chain.info.min_persistent_entry_ttl,
-            max_entry_ttl: chain.info.max_entry_ttl,
+            min_persistent_ttl: ledger.info.min_persistent_entry_ttl,
+            max_entry_ttl: ledger.info.max_entry_ttl,
         };
         let mut h = Harness {
-            chain,
+            ledger,
             world,
             model: Model { seq, entries },
             cached: [Code::Manager, Code::Factory].into(),
@@ -1292,7 +1291,7 @@ impl Harness {
     }
 
     fn check_ledger(&self, what: &str) {
-        let diff = ledger_diff(&self.model.entries, &chain_entries(&self.chain));
+        let diff = ledger_diff(&self.model.entries, &ledger_entries(&self.ledger));
         assert!(
             diff.is_empty(),
             "{what}: ledger differs from the model ({}):\n{}",
@@ -1370,7 +1369,7 @@ impl Harness {
         }
         let t = std::time::Instant::now();
         let changed = if let Op::Advance(n) = op {
-            self.chain.advance(n);
+            self.ledger.advance(n);
             self.model.seq += n;
             *self.stats.ok.entry(label(op)).or_default() += 1;
             true
@@ -1432,30 +1431,30 @@ impl Harness {
 
     /// Runs a transaction on both sides and compares; whether it succeeded.
     fn transact(&mut self, op: Op) -> bool {
-        // A copy of the addresses, so that the chain can be driven meanwhile.
+        // A copy of the addresses, so that the ledger can be driven meanwhile.
         let world = self.world.clone();
         let mut tx = Tx::new(&world, &self.model);
         let expected = tx.run(op);
-        let before = self.chain.state();
-        // The chain: the first upload of a code also caches its module (as a
+        let before = self.ledger.state();
+        // The ledger: the first upload of a code also caches its module (as a
         // validator's cache holds all live code); anything else is simulated,
         // then applied and committed.
         let actual = match op {
             Op::Upload(code) if !self.cached.contains(&code) => {
-                let r = self.chain.upload(code.wasm());
+                let r = self.ledger.upload(code.wasm());
                 if r.is_ok() {
                     self.cached.insert(code);
                 }
                 r.map(|h| (bytes(&h.0), vec![], None))
             }
             _ => {
-                let prepared = self.chain.prepare(self.host_fn(op));
+                let prepared = self.ledger.prepare(self.host_fn(op));
                 match prepared {
                     Err(e) => Err(e),
                     Ok(p) => {
                         // Corrupted forms first, each on the ledger as it is.
                         self.corrupt(op, &p);
-                        match self.chain.submit_prepared(&p) {
+                        match self.ledger.submit_prepared(&p) {
                             Ok(r) => {
                                 let (footprint, restored) = p.footprint();
                                 Ok((r.result, r.events, Some((footprint, restored.to_vec()))))
@@ -1516,7 +1515,7 @@ impl Harness {
                     self.context()
                 );
                 assert!(
-                    before == self.chain.state(),
+                    before == self.ledger.state(),
                     "{op:?}: a failed step changed the ledger ({})",
                     self.context()
                 );
@@ -1524,12 +1523,12 @@ impl Harness {
                 false
             }
             (Ok(want), Err(err)) => panic!(
-                "{op:?}: model says Ok({want:?}), chain failed with {:?} ({})",
+                "{op:?}: model says Ok({want:?}), ledger failed with {:?} ({})",
                 err.error,
                 self.context()
             ),
             (Err(fail), Ok((got, ..))) => panic!(
-                "{op:?}: model says {fail:?}, chain returned Ok({got:?}) ({})",
+                "{op:?}: model says {fail:?}, ledger returned Ok({got:?}) ({})",
                 self.context()
             ),
         }
@@ -1547,11 +1546,11 @@ impl Harness {
                 self.pending.push(fault);
                 continue;
             };
-            let bad = self.chain.prepare_parts(&parts);
-            let before = self.chain.state();
-            let events = self.chain.events().len();
+            let bad = self.ledger.prepare_tx(&parts);
+            let before = self.ledger.state();
+            let events = self.ledger.events().len();
             let what = format!("{op:?} corrupted by {fault:?} ({})", self.context());
-            let err = match self.chain.submit_as_reported(&bad) {
+            let err = match self.ledger.submit_as_reported(&bad) {
                 Ok(r) => panic!("{what}: applied, returned {:?}", r.result),
                 Err(e) => e,
             };
@@ -1561,11 +1560,11 @@ impl Harness {
                 err.error
             );
             assert!(
-                self.chain.state() == before,
+                self.ledger.state() == before,
                 "{what}: a transaction that failed inside the host changed the ledger"
             );
             assert_eq!(
-                self.chain.events().len(),
+                self.ledger.events().len(),
                 events,
                 "{what}: a transaction that failed inside the host emitted events"
             );
@@ -1575,7 +1574,7 @@ impl Harness {
 
     /// The corrupted form of `p` for `fault` and the failure it must end
     /// with, or None if the fault does not apply to this transaction.
-    fn corrupted(&self, op: Op, p: &Prepared, fault: Fault) -> Option<(TxParts, Fail)> {
+    fn corrupted(&self, op: Op, p: &Prepared, fault: Fault) -> Option<(e2e::Tx, Fail)> {
         let exceeded = Fail::Host(ScErrorType::Storage, ScErrorCode::ExceededLimit);
         let budget = Fail::Host(ScErrorType::Budget, ScErrorCode::ExceededLimit);
         let auth = Fail::Host(ScErrorType::Auth, ScErrorCode::InvalidAction);
@@ -1623,8 +1622,8 @@ impl Harness {
                 if parts.auth.is_empty() {
                     return None;
                 }
-                let source = self.chain.source_address();
-                let expiration = self.chain.info.sequence_number + 1_000;
+                let source = self.ledger.source_address();
+                let expiration = self.ledger.info.sequence_number + 1_000;
                 let stranger = Key::from_seed(0x5e);
                 let mut rw = fp.read_write.to_vec();
                 for (i, entry) in parts.auth.iter_mut().enumerate() {
@@ -1639,7 +1638,7 @@ impl Harness {
                         signature: ScVal::Void,
                     });
                     *entry =
-                        sign_entry(entry, self.chain.info.network_id, expiration, &[&stranger]);
+                        sign_entry(entry, self.ledger.info.network_id, expiration, &[&stranger]);
                     rw.push(LedgerKey::ContractData(LedgerKeyContractData {
                         contract: source.clone(),
                         key: ScVal::LedgerKeyNonce(ScNonceKey { nonce }),
@@ -1649,18 +1648,22 @@ impl Harness {
                 fp.read_write = rw.try_into().unwrap();
                 let mut ro = fp.read_only.to_vec();
                 ro.push(LedgerKey::Account(LedgerKeyAccount {
-                    account_id: self.chain.source.clone(),
+                    account_id: self.ledger.source.clone(),
                 }));
                 fp.read_only = ro.try_into().unwrap();
+                // Simulation priced no signature check: room for one, as a
+                // submitter who signs adds it (the kit's rule for auth it
+                // cannot simulate).
+                parts.resources.instructions += e2e::SIGNATURE_ROOM;
                 auth
             }
             Fault::BudgetHalf | Fault::BudgetEnd => {
                 let used = self
-                    .chain
-                    .apply(p)
+                    .ledger
+                    .apply_prepared(p)
                     .unwrap_or_else(|e| panic!("{op:?}: simulated but does not apply: {e:?}"))
                     .cpu_insns as u32;
-                parts.instructions = match fault {
+                parts.resources.instructions = match fault {
                     Fault::BudgetHalf => used / 2,
                     _ => used - 1,
                 };
@@ -1712,7 +1715,7 @@ impl Harness {
                 continue;
             }
             self.stats.probes += 1;
-            let prepared = self.chain.prepare(invoke_fn(follower, "version", vec![]));
+            let prepared = self.ledger.prepare(invoke_fn(follower, "version", vec![]));
             let what = format!("probe of s{i} ({})", self.context());
             match (expected, prepared) {
                 (Err(_), Err(_)) => {}
@@ -1746,8 +1749,8 @@ impl Harness {
                     );
                     self.stats.archived_probes += u32::from(!rw.is_empty());
                     let receipt = self
-                        .chain
-                        .apply(&p)
+                        .ledger
+                        .apply_prepared(&p)
                         .unwrap_or_else(|e| panic!("{what}: apply failed: {e:?}"));
                     assert_eq!(receipt.result, ScVal::U32(v), "{what}: {code:?}");
                 }
@@ -1926,7 +1929,7 @@ fn config() -> ProptestConfig {
 /// (the same counts as `the_generator_reaches_every_outcome`, for
 /// `PROPTEST_CASES` random cases).
 #[test]
-fn the_chain_follows_the_model() {
+fn the_ledger_follows_the_model() {
     let totals = std::cell::RefCell::new(Stats::default());
     let mut runner = proptest::test_runner::TestRunner::new(config());
     let result = runner.run(&ops(), |ops| {
@@ -2036,7 +2039,7 @@ fn the_generator_reaches_every_outcome() {
 // ---------------------------------------------------------------------------
 
 /// Every kind of operation, in an order where each one succeeds: the model
-/// and the chain agree on a whole life cycle, archival and restores included.
+/// and the ledger agree on a whole life cycle, archival and restores included.
 #[test]
 fn a_full_life_cycle() {
     use Code::*;

@@ -19,8 +19,8 @@ use soroban_env_host::xdr::{
     LedgerKeyConfigSetting, ScAddress, ScVal, Uint256,
 };
 
+use crate::backend::{Backend, Core, Sent};
 use crate::demo::{holder, i128_val, salt, sym};
-use crate::ledger::{Core, Ledger, Sent};
 
 const KEY: &str = "bench";
 
@@ -159,7 +159,7 @@ pub fn run(core_dir: &str, k: Option<usize>, rounds: u32) -> Result<ApplyCost> {
             vec![],
         )
         .map_err(|e| anyhow::anyhow!("factory: {e}"))?;
-    core.call(crate::ledger::Call::new(
+    core.call(crate::backend::Call::new(
         &manager,
         "set_ref",
         vec![sym(KEY), crate::demo::bytes(&v1)],

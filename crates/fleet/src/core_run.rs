@@ -14,8 +14,7 @@ use extref_node::{
 };
 use extref_operator::audit;
 use extref_testkit::{
-    chain::Chain,
-    e2e::{created_address_on, external_ref, instance_key, source_account_create_auth},
+    e2e::{created_address_on, external_ref, instance_key, source_account_create_auth, Ledger},
     FORK_PROTOCOL,
 };
 use serde::Serialize;
@@ -25,8 +24,8 @@ use soroban_env_host::xdr::{
     SorobanResources, SorobanTransactionData, SorobanTransactionDataExt, Uint256,
 };
 
+use crate::backend::{deployer_key, Backend, Core, InProcess};
 use crate::demo::{self, Params, KEY};
-use crate::ledger::{deployer_key, Core, InProcess, Ledger};
 use crate::report::{print_text, Report};
 
 /// What the node said to an ExternalRef create at protocol 27.
@@ -234,7 +233,7 @@ pub fn run(core: &str, meta: Option<&Path>, senders: usize, p: Params) -> Result
     let report = demo::run(&mut ledger, p).context("the scenario on the node")?;
     let node_entries = ledger.entries()?;
 
-    let mut twin = InProcess::new(Chain::on_network(
+    let mut twin = InProcess::new(Ledger::on_network(
         FORK_PROTOCOL,
         ledger.network_id(),
         deployer_key().account_id(),

@@ -1,4 +1,4 @@
-//! The fleet scenario, on any [`Ledger`]: a governed manager (timelock; its admin
+//! The fleet scenario, on any [`Backend`]: a governed manager (timelock; its admin
 //! a 2-of-3 multisig account whose proposals are signed with ed25519), a factory
 //! and N token followers; a follower created at top level with an ExternalRef
 //! executable; mints and transfers; a refused single-signature proposal and a
@@ -19,7 +19,7 @@ use soroban_env_host::xdr::{
     AccountId, ContractExecutable, Hash, Int128Parts, PublicKey, ScAddress, ScVal, Uint256,
 };
 
-use crate::ledger::{Call, Ledger, Receipt, Refusal};
+use crate::backend::{Backend, Call, Receipt, Refusal};
 use crate::report::{
     check_audit, CallComparison, Cost, DirectFollower, Expected, Fees, Governance, PausePhase,
     Phases, Report, Upgrade,
@@ -134,13 +134,13 @@ fn holders_balances(followers: &[ScAddress]) -> Vec<Call> {
         .collect()
 }
 
-fn call(l: &mut dyn Ledger, c: &ScAddress, f: &str, args: Vec<ScVal>) -> Result<Receipt> {
+fn call(l: &mut dyn Backend, c: &ScAddress, f: &str, args: Vec<ScVal>) -> Result<Receipt> {
     l.call(Call::new(c, f, args))
         .with_context(|| format!("transaction {f} failed"))
 }
 
 /// Independent calls, every one of which must succeed.
-fn call_all(l: &mut dyn Ledger, calls: Vec<Call>, bar: &Bar) -> Result<Vec<Receipt>> {
+fn call_all(l: &mut dyn Backend, calls: Vec<Call>, bar: &Bar) -> Result<Vec<Receipt>> {
     let mut out = vec![];
     // Batches keep the progress bar moving on slow ledgers.
     for chunk in calls.chunks(50) {
@@ -155,7 +155,7 @@ fn call_all(l: &mut dyn Ledger, calls: Vec<Call>, bar: &Bar) -> Result<Vec<Recei
 /// `contract.function(args)` authorized by `keys` for a multisig account:
 /// simulated, its auth entries signed as a wallet signs them, applied.
 fn call_signed(
-    l: &mut dyn Ledger,
+    l: &mut dyn Backend,
     c: &ScAddress,
     f: &str,
     args: Vec<ScVal>,
@@ -169,7 +169,7 @@ fn call_signed(
 }
 
 /// The fees charged since `since` (core runs), and the new mark.
-fn fee_mark(l: &dyn Ledger, since: &mut i64) -> i64 {
+fn fee_mark(l: &dyn Backend, since: &mut i64) -> i64 {
     let now = l.fees_charged().unwrap_or_default();
     let d = now - *since;
     *since = now;
@@ -177,7 +177,7 @@ fn fee_mark(l: &dyn Ledger, since: &mut i64) -> i64 {
 }
 
 /// The whole demo on `l`; every check on the way is an error if it fails.
-pub fn run(l: &mut dyn Ledger, p: Params) -> Result<Report> {
+pub fn run(l: &mut dyn Backend, p: Params) -> Result<Report> {
     let started = Instant::now();
     let mut phases = Phases::default();
     let mut fees = Fees::default();
@@ -213,7 +213,7 @@ pub fn run(l: &mut dyn Ledger, p: Params) -> Result<Report> {
     }
     let [v1, v2, manager_code, factory_code, pin_v1, pin_v2, paused_code] =
         <[Hash; 7]>::try_from(hashes).expect("seven uploads");
-    let create = |l: &mut dyn Ledger, wasm: &Hash, tag: u8, args: Vec<ScVal>| {
+    let create = |l: &mut dyn Backend, wasm: &Hash, tag: u8, args: Vec<ScVal>| {
         l.create(ContractExecutable::Wasm(wasm.clone()), salt(tag, 0), args)
             .map(|(a, _)| a)
             .context("creating a contract")

@@ -13,9 +13,9 @@
 //! in process on the same network id and compares the final states.
 
 mod apply_cost;
+mod backend;
 mod core_run;
 mod demo;
-mod ledger;
 mod report;
 
 use std::path::PathBuf;
@@ -23,10 +23,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Parser;
 use extref_operator::input::LedgerData;
-use extref_testkit::{chain::Chain, FORK_PROTOCOL};
+use extref_testkit::{e2e::Ledger, FORK_PROTOCOL};
 
+use crate::backend::{Backend as _, InProcess};
 use crate::demo::Params;
-use crate::ledger::{InProcess, Ledger as _};
 use crate::report::print_text;
 
 #[derive(Parser)]
@@ -105,7 +105,7 @@ fn main() -> Result<()> {
                     .with_context(|| format!("GET /info {what} the probe"))
             };
             let before = info("before")?;
-            let mut ledger = ledger::Core::new(e.client()?, 0)?;
+            let mut ledger = backend::Core::new(e.client()?, 0)?;
             let p = core_run::probe(&mut ledger.client)?;
             // The node keeps closing ledgers after what it answered.
             let after = info("after")?;
@@ -156,7 +156,7 @@ fn demo(args: Args) -> Result<()> {
         }
         return Ok(());
     }
-    let mut ledger = InProcess::new(Chain::new(FORK_PROTOCOL));
+    let mut ledger = InProcess::new(Ledger::at_protocol(FORK_PROTOCOL));
     let report = demo::run(&mut ledger, params)?;
     let mut dumped = None;
     if let Some(dir) = &args.dump_ledger {
@@ -191,7 +191,7 @@ mod tests {
     /// ledger reproducing the run's own record exactly).
     #[test]
     fn the_demo_runs_and_its_audit_matches_its_state() {
-        let mut ledger = InProcess::new(Chain::new(FORK_PROTOCOL));
+        let mut ledger = InProcess::new(Ledger::at_protocol(FORK_PROTOCOL));
         let report = demo::run(
             &mut ledger,
             Params {

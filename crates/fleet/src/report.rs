@@ -6,8 +6,8 @@ use extref_operator::audit::{self, Audit};
 use serde::Serialize;
 use soroban_env_host::xdr::{ContractCostType, Hash, ScAddress};
 
+use crate::backend::Receipt;
 use crate::demo::{KEY, PIN_KEY};
-use crate::ledger::Receipt;
 
 /// One call's metered cost, as the applied transaction was charged.
 #[derive(Serialize, Clone, Copy)]
@@ -16,6 +16,9 @@ pub struct Cost {
     pub mem_bytes: u64,
     pub entries_read: usize,
     pub entries_written: usize,
+    /// The resource fee simulation asked for, in stroops (`soroban-simulation`, as
+    /// stellar-rpc reports it).
+    pub resource_fee: Option<i64>,
 }
 
 impl From<&Receipt> for Cost {
@@ -25,6 +28,7 @@ impl From<&Receipt> for Cost {
             mem_bytes: r.mem_bytes,
             entries_read: r.read_only + r.read_write,
             entries_written: r.read_write,
+            resource_fee: r.resource_fee,
         }
     }
 }
@@ -274,7 +278,7 @@ pub fn print_text(r: &Report) {
     );
     println!("  {}", r.verified);
     println!(
-        "  {} transactions, each simulated then applied with an enforcing footprint; {} ledger entries",
+        "  {} transactions, each simulated (soroban-simulation) then applied with an enforcing footprint; {} ledger entries",
         r.transactions, r.ledger_entries
     );
     println!();
@@ -292,6 +296,9 @@ pub fn print_text(r: &Report) {
             "  {:<9} entries read     {:>20} {:>13}",
             "", c.wasm.entries_read, c.external_ref.entries_read
         );
+        if let (Some(w), Some(e)) = (c.wasm.resource_fee, c.external_ref.resource_fee) {
+            println!("  {:<9} resource fee     {:>20} {:>13}", "", w, e);
+        }
         let top: Vec<String> = c
             .overhead_by_cost_type
             .iter()

@@ -176,17 +176,17 @@ pub struct Finding {
 
 /// What the ledger the fleet lives on accepts.
 #[derive(Clone, Copy, Debug)]
-pub struct Ledger {
+pub struct Network {
     pub protocol: u32,
     /// Whether the network runs a pre-release (`next`) host, which alone accepts
     /// pre-release interfaces of its own protocol.
     pub pre_release: bool,
 }
 
-impl Default for Ledger {
+impl Default for Network {
     /// The fork's protocol 28, a release network.
     fn default() -> Self {
-        Ledger {
+        Network {
             protocol: 28,
             pre_release: false,
         }
@@ -919,7 +919,12 @@ fn check_storage(
     }
 }
 
-fn check_interface(old: &ContractSpec, new: &ContractSpec, ledger: Ledger, out: &mut Vec<Finding>) {
+fn check_interface(
+    old: &ContractSpec,
+    new: &ContractSpec,
+    ledger: Network,
+    out: &mut Vec<Finding>,
+) {
     let Some((protocol, pre)) = new.interface else {
         out.push(finding(
             Rule::InterfaceRefused,
@@ -963,7 +968,7 @@ fn check_interface(old: &ContractSpec, new: &ContractSpec, ledger: Ledger, out: 
 
 /// Every difference that matters when `new` replaces `old` under a fleet on `ledger`,
 /// breaking ones first, then those needing a migration.
-pub fn check(old: &ContractSpec, new: &ContractSpec, ledger: Ledger) -> Vec<Finding> {
+pub fn check(old: &ContractSpec, new: &ContractSpec, ledger: Network) -> Vec<Finding> {
     let (a, b) = (index(old), index(new));
     let (renames, ambiguous) = renames(&a, &b);
     let mut out = Vec::new();
@@ -1195,7 +1200,7 @@ mod tests {
 
     /// The rules that fire when `old` becomes `new`, with whether they break, sorted.
     fn rules(old: Vec<ScSpecEntry>, new: Vec<ScSpecEntry>) -> Vec<(Rule, bool)> {
-        rules_of(check(&spec(old), &spec(new), Ledger::default()))
+        rules_of(check(&spec(old), &spec(new), Network::default()))
     }
 
     use ScSpecTypeDef::{Address, I128, U32, U64};
@@ -1257,7 +1262,11 @@ mod tests {
         let plain = vec![spec_fn("get", &[], Some(U32))];
         let mut with = plain.clone();
         with.push(spec_fn(CONSTRUCTOR, &[("admin", Address)], None));
-        let findings = check(&spec(plain.clone()), &spec(with.clone()), Ledger::default());
+        let findings = check(
+            &spec(plain.clone()),
+            &spec(with.clone()),
+            Network::default(),
+        );
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].rule, Rule::ConstructorAdded);
         assert_eq!(findings[0].verdict, Verdict::MigrationNeeded);
@@ -1464,7 +1473,7 @@ mod tests {
         let found = check(
             &spec(vec![spec_struct("Old", &[("x", U32)])]),
             &spec(two),
-            Ledger::default(),
+            Network::default(),
         );
         let removed = found.iter().find(|f| f.rule == Rule::TypeRemoved).unwrap();
         assert!(removed.detail.contains("ambiguous"), "{}", removed.detail);
@@ -1477,7 +1486,7 @@ mod tests {
             spec_struct("Config", &[("limit", I128)]),
             spec_struct_in_lib("fees", "Config", &[("bps", U32)]),
         ];
-        let found = check(&spec(old.clone()), &spec(new), Ledger::default());
+        let found = check(&spec(old.clone()), &spec(new), Network::default());
         assert_eq!(rules_of(found.clone()), [(Rule::DuplicateType, true)]);
         assert!(
             found[0]
@@ -1553,7 +1562,7 @@ mod tests {
             storage: names.map(|n| n.iter().map(|s| s.to_string()).collect()),
         };
         let both: &[&str] = &["DataKey", "Config"];
-        let check = |a, b| rules_of(check(&with(a), &with(b), Ledger::default()));
+        let check = |a, b| rules_of(check(&with(a), &with(b), Network::default()));
         assert!(check(Some(both), Some(both)).is_empty());
         assert_eq!(check(Some(both), None), [(Rule::StorageUndeclared, true)]);
         assert_eq!(
@@ -1576,7 +1585,7 @@ mod tests {
             interface: Some((p, r)),
             storage: None,
         };
-        let fork = Ledger::default();
+        let fork = Network::default();
         let breaking = |new: &ContractSpec, ledger| !is_safe(&check(&old, new, ledger));
         assert!(!breaking(&at(28, 0), fork), "28.0 on a 28 ledger");
         assert!(breaking(&at(29, 0), fork), "29 on a 28 ledger");
@@ -1584,12 +1593,12 @@ mod tests {
             breaking(&at(28, 1), fork),
             "a pre-release on a release ledger"
         );
-        let next = Ledger {
+        let next = Network {
             protocol: 28,
             pre_release: true,
         };
         assert!(!breaking(&at(28, 1), next), "28.1 on a next ledger");
-        let upstream27 = Ledger {
+        let upstream27 = Network {
             protocol: 27,
             pre_release: false,
         };

@@ -12,8 +12,7 @@ use extref_operator::{
     upgrade::Rule,
 };
 use extref_testkit::{
-    chain::Chain,
-    e2e::{invoke_fn, sc_symbol},
+    e2e::{invoke_fn, sc_symbol, Ledger},
     fixtures, FORK_PROTOCOL,
 };
 use soroban_env_host::xdr::{
@@ -195,35 +194,35 @@ fn sym(s: &str) -> ScVal {
 
 /// A manager with two refs, a factory that deployed two followers of one and a
 /// pinnable follower of the other, which then pinned itself; the first ref moved to v2.
-fn small_fleet() -> Chain {
-    let mut chain = Chain::new(FORK_PROTOCOL);
-    let v1 = chain.upload(fixtures::FOLLOWER_V1).unwrap();
-    let v2 = chain.upload(fixtures::FOLLOWER_V2).unwrap();
-    let p1 = chain.upload(fixtures::PINNABLE_V1).unwrap();
-    let p2 = chain.upload(fixtures::PINNABLE_V2).unwrap();
-    let manager_code = chain.upload(fixtures::MANAGER).unwrap();
-    let factory_code = chain.upload(fixtures::FACTORY).unwrap();
-    let admin = ScVal::Address(chain.source_address());
-    let (manager, _) = chain
+fn small_fleet() -> Ledger {
+    let mut ledger = Ledger::at_protocol(FORK_PROTOCOL);
+    let v1 = ledger.upload(fixtures::FOLLOWER_V1).unwrap();
+    let v2 = ledger.upload(fixtures::FOLLOWER_V2).unwrap();
+    let p1 = ledger.upload(fixtures::PINNABLE_V1).unwrap();
+    let p2 = ledger.upload(fixtures::PINNABLE_V2).unwrap();
+    let manager_code = ledger.upload(fixtures::MANAGER).unwrap();
+    let factory_code = ledger.upload(fixtures::FACTORY).unwrap();
+    let admin = ScVal::Address(ledger.source_address());
+    let (manager, _) = ledger
         .create(
             ContractExecutable::Wasm(manager_code),
             [1; 32],
             vec![admin.clone(), ScVal::U32(0)],
         )
         .unwrap();
-    let set_ref = |chain: &mut Chain, key: &str, h: &Hash| {
-        chain
+    let set_ref = |ledger: &mut Ledger, key: &str, h: &Hash| {
+        ledger
             .submit(invoke_fn(&manager, "set_ref", vec![sym(key), hash_val(h)]))
             .unwrap();
     };
-    set_ref(&mut chain, "fleet", &v1);
-    set_ref(&mut chain, "pin", &p1);
-    let (factory, _) = chain
+    set_ref(&mut ledger, "fleet", &v1);
+    set_ref(&mut ledger, "pin", &p1);
+    let (factory, _) = ledger
         .create(ContractExecutable::Wasm(factory_code), [2; 32], vec![])
         .unwrap();
     let m = ScVal::Address(manager.clone());
     for salt in [1u8, 2] {
-        chain
+        ledger
             .invoke(
                 &factory,
                 "deploy",
@@ -231,7 +230,7 @@ fn small_fleet() -> Chain {
             )
             .unwrap();
     }
-    let pinnable = chain
+    let pinnable = ledger
         .invoke(
             &factory,
             "deploy_with",
@@ -247,13 +246,15 @@ fn small_fleet() -> Chain {
     let ScVal::Address(pinnable @ ScAddress::Contract(_)) = pinnable else {
         panic!("an address: {pinnable:?}")
     };
-    chain.invoke(&pinnable, "pin", vec![hash_val(&p2)]).unwrap();
-    set_ref(&mut chain, "fleet", &v2);
-    chain
+    ledger
+        .invoke(&pinnable, "pin", vec![hash_val(&p2)])
+        .unwrap();
+    set_ref(&mut ledger, "fleet", &v2);
+    ledger
 }
 
-fn entries(chain: &Chain) -> Vec<LedgerEntry> {
-    chain.state().into_values().map(|(e, _)| e).collect()
+fn entries(ledger: &Ledger) -> Vec<LedgerEntry> {
+    ledger.state().into_values().map(|(e, _)| e).collect()
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -271,8 +272,8 @@ fn audit_json(path: &Path) -> serde_json::Value {
 
 #[test]
 fn audit_reads_a_ledger_dump() {
-    let chain = small_fleet();
-    let data = LedgerData::new(entries(&chain), chain.events().to_vec());
+    let ledger = small_fleet();
+    let data = LedgerData::new(entries(&ledger), ledger.events().to_vec());
     let expected = Audit::rebuild(data.entries.iter(), &data.events);
     assert_eq!(expected.followers.len(), 3);
     assert_eq!(expected.pinned().count(), 1);
@@ -332,12 +333,12 @@ fn closed(
 
 #[test]
 fn audit_reads_a_core_meta_stream_replaying_changes_and_skipping_failed_transactions() {
-    let chain = small_fleet();
+    let ledger = small_fleet();
     let expected = {
-        let data = LedgerData::new(entries(&chain), chain.events().to_vec());
+        let data = LedgerData::new(entries(&ledger), ledger.events().to_vec());
         serde_json::to_value(Audit::rebuild(data.entries.iter(), &data.events)).unwrap()
     };
-    let all = entries(&chain);
+    let all = entries(&ledger);
     let (first, rest) = all.split_at(all.len() / 2);
     let created = |es: &[LedgerEntry]| {
         es.iter()
@@ -346,14 +347,14 @@ fn audit_reads_a_core_meta_stream_replaying_changes_and_skipping_failed_transact
             .collect::<Vec<_>>()
     };
     // A failed transaction's events are not the ledger's: a bogus deployment.
-    let bogus = chain
+    let bogus = ledger
         .events()
         .iter()
         .find(|e| format!("{e:?}").contains("deployed"))
         .unwrap()
         .clone();
     let stream = meta_stream(&[
-        closed(created(first), chain.events().to_vec(), true),
+        closed(created(first), ledger.events().to_vec(), true),
         closed(vec![], vec![bogus], false),
         closed(created(rest), vec![], true),
     ]);

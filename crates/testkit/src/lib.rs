@@ -5,7 +5,6 @@
 //! (the fixtures built from `contracts/`); nothing of the host is mocked.
 
 pub mod bad_input;
-pub mod chain;
 pub mod drift;
 pub mod e2e;
 pub mod fixtures;

@@ -400,17 +400,16 @@ fn run_on(base: &Base, data: &[u8]) {
     let (entries, ttls): (Vec<Vec<u8>>, Vec<Vec<u8>>) = if flags & FLAG_EXPLICIT_ENTRIES != 0 {
         (0..r.choose(12))
             .map(|_| {
-                let (e, l) = &ledger.entries[r.choose(ledger.entries.len())];
-                (to_xdr(e), ttl_bytes(&mut r, &key_of(e), *l))
+                let (k, (e, l)) = ledger.entries().nth(r.choose(ledger.len())).unwrap();
+                (to_xdr(e.as_ref()), ttl_bytes(&mut r, k, *l))
             })
             .unzip()
     } else {
         let in_footprint = |k: &LedgerKey| read_only.contains(k) || read_write.contains(k);
         ledger
-            .entries
-            .iter()
-            .filter(|(e, _)| in_footprint(&key_of(e)))
-            .map(|(e, l)| (to_xdr(e), ttl_bytes(&mut r, &key_of(e), *l)))
+            .entries()
+            .filter(|(k, _)| in_footprint(k))
+            .map(|(k, (e, l))| (to_xdr(e.as_ref()), ttl_bytes(&mut r, k, *l)))
             .collect::<Vec<_>>()
             .into_iter()
             .unzip()

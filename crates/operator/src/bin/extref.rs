@@ -37,7 +37,7 @@ use extref_operator::{
     audit::Audit,
     input::LedgerData,
     spec::ContractSpec,
-    upgrade::{self, Ledger, Rule, Verdict},
+    upgrade::{self, Network, Rule, Verdict},
 };
 use serde_json::json;
 
@@ -64,7 +64,7 @@ enum Command {
         #[arg(required_unless_present = "explain")]
         new: Option<PathBuf>,
         /// The ledger protocol the fleet runs at.
-        #[arg(long, default_value_t = Ledger::default().protocol)]
+        #[arg(long, default_value_t = Network::default().protocol)]
         ledger_protocol: u32,
         /// The network runs a pre-release (`next`) host.
         #[arg(long)]
@@ -115,7 +115,7 @@ fn main() -> ExitCode {
             json,
             explain,
         } => {
-            let ledger = Ledger {
+            let ledger = Network {
                 protocol: ledger_protocol,
                 pre_release: next,
             };
@@ -157,7 +157,7 @@ fn read_spec(p: &Path) -> Result<ContractSpec> {
 fn check_upgrade(
     old: &Path,
     new: &Path,
-    ledger: Ledger,
+    ledger: Network,
     json: bool,
     explain: bool,
 ) -> Result<bool> {

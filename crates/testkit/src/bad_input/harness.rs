@@ -1,17 +1,15 @@
 //! Running a bad-input case and observing its error: `tx` (a transaction
 //! through `e2e_invoke`) and `contract` (a host driven directly).
 
-use std::collections::BTreeMap;
-
 use soroban_env_host::{
     budget::Budget,
-    xdr::{ContractId, LedgerEntry, LedgerKey, ScErrorCode, ScErrorType, ScVal},
+    xdr::{ContractId, LedgerKey, ScErrorCode, ScErrorType, ScVal},
     Error, Host, HostError, ModuleCache, Symbol, Val,
 };
 
 use crate::{
     assert_same_ledger,
-    e2e::{invoke_encoded_with_budget, key_of, to_xdr, Applied, EncodedTx, LedgerState, Tx},
+    e2e::{invoke_encoded_with_budget, Applied, EncodedTx, Ledger, Tx},
     ledger_state,
 };
 
@@ -61,16 +59,16 @@ impl Succeeded {
 
 /// A control transaction: `invoke_host_function` must accept it and the
 /// invocation succeed, with a result that is not a caught error.
-pub fn succeeds(ledger: &LedgerState, tx: &Tx) -> Succeeded {
+pub fn succeeds(ledger: &Ledger, tx: &Tx) -> Succeeded {
     succeeded(ledger, ledger.apply(tx, None))
 }
 
 /// [`succeeds`] for a transaction already encoded (and altered).
-pub fn succeeds_encoded(ledger: &LedgerState, enc: &EncodedTx) -> Succeeded {
+pub fn succeeds_encoded(ledger: &Ledger, enc: &EncodedTx) -> Succeeded {
     succeeded(ledger, ledger.apply_encoded(enc, None))
 }
 
-fn succeeded(ledger: &LedgerState, res: Result<Applied, HostError>) -> Succeeded {
+fn succeeded(ledger: &Ledger, res: Result<Applied, HostError>) -> Succeeded {
     let applied = res.unwrap_or_else(|e| panic!("control refused: {:?}", e.error));
     let written = applied
         .changes
@@ -78,7 +76,7 @@ fn succeeded(ledger: &LedgerState, res: Result<Applied, HostError>) -> Succeeded
         .filter(|c| {
             !c.read_only
                 && c.new_entry.is_some()
-                && c.new_entry.as_ref() != ledger.get(&c.key).map(|(e, _)| e)
+                && c.new_entry.as_ref() != ledger.get(&c.key).map(|(e, _)| e.as_ref())
         })
         .map(|c| c.key.clone())
         .collect();
@@ -94,15 +92,6 @@ fn succeeded(ledger: &LedgerState, res: Result<Applied, HostError>) -> Succeeded
     Succeeded { result, written }
 }
 
-/// Every entry with its live-until ledger, in key order.
-fn normalized(ledger: &LedgerState) -> BTreeMap<Vec<u8>, (LedgerEntry, Option<u32>)> {
-    ledger
-        .entries
-        .iter()
-        .map(|(e, l)| (to_xdr(&key_of(e)), (e.clone(), *l)))
-        .collect()
-}
-
 /// What an invocation did, for [`tx`] and the budget walks.
 pub enum TxOutcome {
     /// `invoke_host_function` refused its inputs: nothing to apply.
@@ -115,7 +104,7 @@ pub enum TxOutcome {
 /// (a guest that caught an error, see [`guest_error`]) only no-op changes.
 /// The ledger after committing them must equal the ledger before. Also
 /// whether the guest caught the error.
-fn check_tx_outcome(ledger: &LedgerState, outcome: TxOutcome) -> (Error, bool) {
+fn check_tx_outcome(ledger: &Ledger, outcome: TxOutcome) -> (Error, bool) {
     let mut after = ledger.clone();
     let error = match outcome {
         TxOutcome::Refused(e) => (e, false),
@@ -130,7 +119,7 @@ fn check_tx_outcome(ledger: &LedgerState, outcome: TxOutcome) -> (Error, bool) {
                     for c in &applied.changes {
                         let unchanged = match &c.new_entry {
                             None => c.read_only,
-                            Some(e) => ledger.get(&c.key).map(|(old, _)| old) == Some(e),
+                            Some(e) => ledger.get(&c.key).map(|(old, _)| old.as_ref()) == Some(e),
                         };
                         assert!(unchanged, "changed: {c:?}");
                         if let Some(t) = &c.ttl_change {
@@ -145,7 +134,7 @@ fn check_tx_outcome(ledger: &LedgerState, outcome: TxOutcome) -> (Error, bool) {
         }
     };
     assert!(
-        normalized(&after) == normalized(ledger),
+        after.state() == ledger.state(),
         "ledger changed by a failed invocation"
     );
     error
@@ -159,12 +148,12 @@ fn outcome(res: Result<Applied, HostError>) -> TxOutcome {
 }
 
 /// A transaction through `invoke_host_function`.
-pub fn tx(ledger: &LedgerState, tx: &Tx) -> Observed {
+pub fn tx(ledger: &Ledger, tx: &Tx) -> Observed {
     tx_with_cache(ledger, tx, None)
 }
 
 /// The same, with a module cache.
-pub fn tx_with_cache(ledger: &LedgerState, tx: &Tx, cache: Option<ModuleCache>) -> Observed {
+pub fn tx_with_cache(ledger: &Ledger, tx: &Tx, cache: Option<ModuleCache>) -> Observed {
     let (error, caught) = check_tx_outcome(ledger, outcome(ledger.apply(tx, cache)));
     Observed {
         error,
@@ -175,7 +164,7 @@ pub fn tx_with_cache(ledger: &LedgerState, tx: &Tx, cache: Option<ModuleCache>) 
 
 /// A transaction already encoded (and then altered) for
 /// `invoke_host_function`.
-pub fn encoded(ledger: &LedgerState, enc: &EncodedTx) -> Observed {
+pub fn encoded(ledger: &Ledger, enc: &EncodedTx) -> Observed {
     let (error, caught) = check_tx_outcome(ledger, outcome(ledger.apply_encoded(enc, None)));
     Observed {
         error,
@@ -186,7 +175,7 @@ pub fn encoded(ledger: &LedgerState, enc: &EncodedTx) -> Observed {
 
 /// A transaction that must fail, whose diagnostics must mention `text`
 /// (the cause behind a narrowed error).
-pub fn tx_mentioning(ledger: &LedgerState, tx: &Tx, text: &str) -> Observed {
+pub fn tx_mentioning(ledger: &Ledger, tx: &Tx, text: &str) -> Observed {
     let applied = ledger.apply(tx, None).expect("inputs accepted");
     assert!(
         applied.diagnostics_mention(text),
@@ -387,7 +376,7 @@ fn walk(mut attempt: impl FnMut(u64) -> Result<Option<u64>, Error>) -> Result<us
 /// a module cache, as stellar-core runs): every failure must leave no
 /// changes and the ledger as it was.
 pub fn tx_budget_walk(
-    ledger: &LedgerState,
+    ledger: &Ledger,
     tx: &Tx,
     cache: &ModuleCache,
     dim: Dim,
@@ -432,7 +421,7 @@ pub fn tx_budget_walk(
 /// `invoke_host_function` on `tx` with a budget of `cpu` instructions and
 /// `mem` bytes, returning the outcome and what was consumed.
 fn apply_with_limits(
-    ledger: &LedgerState,
+    ledger: &Ledger,
     tx: &Tx,
     cpu: u64,
     mem: u64,
@@ -458,7 +447,7 @@ fn apply_with_limits(
 /// evenly below what it costs: each must fail with `(Budget,
 /// ExceededLimit)` (inside the invocation, or while `invoke_host_function`
 /// decodes its inputs) and change nothing; the full cost must succeed.
-pub fn tx_budget_sweep(ledger: &LedgerState, tx: &Tx, points: u64) -> Observed {
+pub fn tx_budget_sweep(ledger: &Ledger, tx: &Tx, points: u64) -> Observed {
     let (ok, (cost, _)) = apply_with_limits(ledger, tx, u64::MAX, u64::MAX, None);
     match &ok {
         TxOutcome::Applied(a) => assert!(a.result.is_ok(), "{:?}", a.result),

@@ -1,7 +1,6 @@
 //! Host functions, footprints, auth and transactions ([`Tx`]) built as XDR.
 
 use soroban_env_host::{
-    e2e_invoke::InvokeHostFunctionRecordingModeResult,
     e2e_testutils,
     xdr::{
         AccountId, ContractExecutable, ContractId, ContractIdPreimage,
@@ -14,6 +13,7 @@ use soroban_env_host::{
 
 use super::{
     entries::{external_ref, sc_symbol, source_account, to_xdr},
+    submit::Simulation,
     TX_INSTRUCTIONS,
 };
 
@@ -136,10 +136,7 @@ impl Tx {
 
     /// The transaction a simulation prescribes: its footprint, restored
     /// entries and auth (instructions stay [`TX_INSTRUCTIONS`]).
-    pub fn from_simulation(
-        host_fn: HostFunction,
-        sim: &InvokeHostFunctionRecordingModeResult,
-    ) -> Self {
+    pub fn from_simulation(host_fn: HostFunction, sim: &Simulation) -> Self {
         Tx {
             restored_rw_entry_indices: sim.restored_rw_entry_indices.clone(),
             auth: sim.auth.clone(),

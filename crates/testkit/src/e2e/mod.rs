@@ -4,14 +4,15 @@
 //! (`invoke_host_function_in_recording_mode`).
 //!
 //! Every invocation runs on a fresh host built by `e2e_invoke` itself, exactly
-//! as an embedder runs it; [`LedgerState`] plays the embedder's ledger, and
-//! [`LedgerState::commit`] applies a successful invocation's ledger changes the
-//! way stellar-core does.
+//! as an embedder runs it; [`Ledger`] plays the embedder's ledger, and
+//! [`Ledger::commit`] applies an invocation's ledger changes the way
+//! stellar-core does.
 //!
 //! One file per concern, everything re-exported here: `entries.rs` (keys, entries,
 //! XDR), `builders.rs` (host functions, footprints, auth, [`Tx`]), `ledger.rs`
-//! ([`LedgerState`] and invocations), `module_cache.rs`, and `ref_ledger.rs` (the
-//! standard scenario, [`RefLedger`]).
+//! ([`Ledger`]: state, hand-built transactions, commit), `submit.rs` (simulate
+//! and submit), `network.rs` (the settings simulation runs with),
+//! `module_cache.rs`, and `ref_ledger.rs` (the standard scenario, [`RefLedger`]).
 
 use soroban_env_host::{e2e_testutils, LedgerInfo};
 
@@ -21,13 +22,17 @@ mod builders;
 mod entries;
 mod ledger;
 mod module_cache;
+mod network;
 mod ref_ledger;
+mod submit;
 
 pub use builders::*;
 pub use entries::*;
 pub use ledger::*;
 pub use module_cache::*;
+pub use network::*;
 pub use ref_ledger::*;
+pub use submit::*;
 
 /// The ledger sequence of [`e2e_ledger_info`] (upstream's e2e default).
 pub const LEDGER_SEQ: u32 = e2e_testutils::DEFAULT_LEDGER_SEQ;

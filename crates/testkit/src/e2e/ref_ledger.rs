@@ -11,7 +11,7 @@ use super::{
         code_entry, code_key, contract_address, external_ref, instance_entry, instance_key,
         wasm_hash, wasm_ref_entry, wasm_ref_key,
     },
-    ledger::LedgerState,
+    ledger::Ledger,
     LIVE_UNTIL,
 };
 
@@ -19,7 +19,7 @@ use super::{
 /// and one follower of that reference; follower v1 and v2 code uploaded.
 /// Every entry lives until [`LIVE_UNTIL`].
 pub struct RefLedger {
-    pub ledger: LedgerState,
+    pub ledger: Ledger,
     pub manager: ScAddress,
     pub follower: ScAddress,
     pub key: String,
@@ -29,7 +29,7 @@ impl RefLedger {
     pub fn new(key: &str) -> Self {
         let manager = contract_address(0xaa);
         let follower = contract_address(0xf0);
-        let mut ledger = LedgerState::new(e2e_ledger_info());
+        let mut ledger = Ledger::new(e2e_ledger_info());
         for wasm in [
             fixtures::FOLLOWER_V1,
             fixtures::FOLLOWER_V2,

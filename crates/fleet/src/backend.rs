@@ -14,8 +14,7 @@ use extref_node::{
     meta::{core_metric, Applied},
 };
 use extref_testkit::{
-    chain::{Chain, Receipt as ChainReceipt},
-    e2e::{create_v2, invoke_fn},
+    e2e::{create_v2, invoke_fn, Ledger, Receipt as LedgerReceipt},
     sign::{Account, Key},
 };
 use soroban_env_host::{
@@ -38,10 +37,12 @@ pub struct Receipt {
     pub by_cost_type: Vec<(ContractCostType, u64, u64)>,
     /// The fee the node charged, in stroops (core only).
     pub fee_charged: Option<i64>,
+    /// The resource fee simulation asked for, in stroops.
+    pub resource_fee: Option<i64>,
 }
 
-impl From<ChainReceipt> for Receipt {
-    fn from(r: ChainReceipt) -> Self {
+impl From<LedgerReceipt> for Receipt {
+    fn from(r: LedgerReceipt) -> Self {
         Receipt {
             result: r.result,
             cpu_insns: r.cpu_insns,
@@ -50,6 +51,7 @@ impl From<ChainReceipt> for Receipt {
             read_write: r.read_write,
             by_cost_type: r.by_cost_type,
             fee_charged: None,
+            resource_fee: r.resource_fee,
         }
     }
 }
@@ -128,7 +130,7 @@ impl Call {
 pub type Signer<'a> = &'a dyn Fn(&SorobanAuthorizationEntry) -> SorobanAuthorizationEntry;
 
 /// A ledger the demo drives.
-pub trait Ledger {
+pub trait Backend {
     /// Where it runs, for the report.
     fn describe(&self) -> String;
     fn protocol(&self) -> u32;
@@ -172,44 +174,39 @@ pub trait Ledger {
 // In process
 // ---------------------------------------------------------------------------
 
-/// The test kit's in-process ledger ([`Chain`]).
+/// The test kit's in-process ledger ([`Ledger`]).
 pub struct InProcess {
-    pub chain: Chain,
-    transactions: u64,
+    pub ledger: Ledger,
 }
 
 impl InProcess {
-    pub fn new(chain: Chain) -> InProcess {
-        InProcess {
-            chain,
-            transactions: 0,
-        }
+    pub fn new(ledger: Ledger) -> InProcess {
+        InProcess { ledger }
     }
 }
 
-impl Ledger for InProcess {
+impl Backend for InProcess {
     fn describe(&self) -> String {
         "the test kit's in-process ledger".into()
     }
     fn protocol(&self) -> u32 {
-        self.chain.info.protocol_version
+        self.ledger.info.protocol_version
     }
     fn network_id(&self) -> [u8; 32] {
-        self.chain.info.network_id
+        self.ledger.info.network_id
     }
     fn sequence(&self) -> u32 {
-        self.chain.info.sequence_number
+        self.ledger.info.sequence_number
     }
     fn source_address(&self) -> ScAddress {
-        self.chain.source_address()
+        self.ledger.source_address()
     }
     fn open_account(&mut self, account: &Account, _id: &Key, _signers: &[Key]) -> Result<()> {
-        self.chain.put(account.entry(), None);
+        self.ledger.put(account.entry(), None);
         Ok(())
     }
     fn upload(&mut self, wasm: &[u8]) -> Result<Hash> {
-        self.transactions += 1;
-        Ok(self.chain.upload(wasm)?)
+        Ok(self.ledger.upload(wasm)?)
     }
     fn create(
         &mut self,
@@ -217,48 +214,45 @@ impl Ledger for InProcess {
         salt: [u8; 32],
         args: Vec<ScVal>,
     ) -> Result<(ScAddress, Receipt), Refusal> {
-        self.transactions += 1;
         let (a, r) = self
-            .chain
+            .ledger
             .create(executable, salt, args)
             .map_err(Refusal::Host)?;
         Ok((a, r.into()))
     }
     fn call(&mut self, call: Call) -> Result<Receipt, Refusal> {
-        self.transactions += 1;
-        self.chain
+        self.ledger
             .invoke(&call.contract, &call.function, call.args)
             .map(Into::into)
             .map_err(Refusal::Host)
     }
     fn call_signed(&mut self, call: Call, sign: Signer) -> Result<Receipt, Refusal> {
-        self.transactions += 1;
         let tx = self
-            .chain
+            .ledger
             .prepare_signed(invoke_fn(&call.contract, &call.function, call.args), sign)
             .map_err(Refusal::Host)?;
-        self.chain
+        self.ledger
             .submit_prepared(&tx)
             .map(Into::into)
             .map_err(Refusal::Host)
     }
     fn advance(&mut self, ledgers: u32) -> Result<()> {
-        self.chain.advance(ledgers);
+        self.ledger.advance(ledgers);
         Ok(())
     }
     fn transactions(&self) -> u64 {
-        self.transactions
+        self.ledger.transactions()
     }
     fn entries(&mut self) -> Result<BTreeMap<LedgerKey, LedgerEntry>> {
         Ok(self
-            .chain
+            .ledger
             .state()
             .into_iter()
             .map(|(k, (e, _))| (k, e))
             .collect())
     }
     fn events(&self) -> Vec<ContractEvent> {
-        self.chain.events().to_vec()
+        self.ledger.events().to_vec()
     }
 }
 
@@ -331,6 +325,7 @@ impl Core {
             read_write: fp.read_write.len(),
             by_cost_type: vec![],
             fee_charged: Some(a.fee_charged),
+            resource_fee: Some(sim.data.resource_fee),
         }
     }
 
@@ -451,7 +446,7 @@ pub fn host_error(events: &[DiagnosticEvent]) -> Option<soroban_env_host::Error>
     topic(b"host_fn_failed").or_else(|| topic(b"error"))
 }
 
-impl Ledger for Core {
+impl Backend for Core {
     fn describe(&self) -> String {
         format!("the stellar-core node at {}", self.client.admin_url)
     }
