@@ -255,7 +255,7 @@ impl Ledger {
                 _ => e.clone(),
             })
             .collect();
-        self.prepare_with_auth(host_fn, auth)
+        self.prepare_enforcing(host_fn, auth, Some(sim))
     }
 
     /// A transaction for `host_fn` carrying `auth` instead of what simulation
@@ -271,6 +271,17 @@ impl Ledger {
         host_fn: HostFunction,
         auth: Vec<SorobanAuthorizationEntry>,
     ) -> Result<Prepared, HostError> {
+        self.prepare_enforcing(host_fn, auth, None)
+    }
+
+    /// [`Ledger::prepare_with_auth`], reusing the recording simulation of
+    /// `host_fn` when the caller already ran it.
+    fn prepare_enforcing(
+        &self,
+        host_fn: HostFunction,
+        auth: Vec<SorobanAuthorizationEntry>,
+        recorded: Option<Simulation>,
+    ) -> Result<Prepared, HostError> {
         let enforced = self.simulate_with(
             &host_fn,
             RecordingInvocationAuthMode::Enforcing(auth.clone()),
@@ -278,7 +289,10 @@ impl Ledger {
         if enforced.invoke_result.is_ok() {
             return Ok(self.prepare_simulated(host_fn, &enforced, auth));
         }
-        let mut sim = self.simulate_ok(&host_fn)?;
+        let mut sim = match recorded {
+            Some(sim) => sim,
+            None => self.simulate_ok(&host_fn)?,
+        };
         sim.resources.instructions = sim.resources.instructions.saturating_add(SIGNATURE_ROOM);
         let footprint = &mut sim.resources.footprint;
         let mut read_write: Vec<LedgerKey> = footprint
